@@ -1,0 +1,182 @@
+"""Web boilerplate that survives as whole lines of scraped text: comment forms, widgets, share
+bars, footers, a trailing tag-spam line, a slug line repeating the title, runs of blank lines.
+
+Every rule looks at whole lines and removes whole lines; a sentence that merely mentions a
+phrase ("Leave a reply below, said the editor.") is prose and stays.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from cleaners.config import BoilerplateConfig
+from cleaners.document import Change, Cleaned
+
+_APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "\u00a0": " "})
+_WORD = re.compile(r"[^\W_]+(?:['.][^\W_]+)*", re.UNICODE)
+_SENTENCE_END = re.compile(r"[.!?…:;\"”»)]\s*$")
+# Frequent English function words: keyword lines have (almost) none, prose is full of them.
+FUNCTION_WORDS = frozenset(
+    """a about above after again against all am an and any are as at be because been before
+    being below between both but by can could did do does doing down during each few for
+    from further had has have having he her here hers him his how i if in into is it its
+    just me more most my no nor not now of off on once only or other our out over own same
+    she should so some such than that the their them then there these they this those
+    through to too under until up very was we were what when where which while who whom why
+    will with would you your""".split()
+)
+
+
+def normalise_line(line: str) -> str:
+    """Lowercase, straight apostrophes, single spaces: the form phrase rules compare."""
+    return " ".join(line.translate(_APOSTROPHES).lower().split())
+
+
+def words(line: str) -> list[str]:
+    return _WORD.findall(line)
+
+
+class BoilerplateStripper:
+    """Removes boilerplate lines by the rules of a BoilerplateConfig; idempotent (it repeats
+    until no rule fires, since one removal can expose the next trailing line)."""
+
+    name = "boilerplate"
+
+    def __init__(self, config: BoilerplateConfig | None = None) -> None:
+        self.config = config = config or BoilerplateConfig()
+        self._phrase_line = _phrase_regex([*config.phrases, *config.extra_phrases])
+        self._patterns = [
+            re.compile(p, re.IGNORECASE) for p in [*config.patterns, *config.extra_patterns]
+        ]
+        self._widget_headers = {normalise_line(h) for h in config.widget_headers}
+        self._widget_labels = {normalise_line(label) for label in config.widget_labels}
+
+    def __call__(self, text: str, title: str | None = None) -> Cleaned:
+        changes: list[Change] = []
+        lines = text.split("\n")
+        while True:
+            kept = self._strip_once(lines, title, changes)
+            if len(kept) == len(lines):
+                break
+            lines = kept
+        lines = self._squeeze_blank_lines(lines, changes)
+        return Cleaned("\n".join(lines), changes)
+
+    def _strip_once(self, lines: list[str], title: str | None, changes: list[Change]) -> list[str]:
+        doomed: dict[int, str] = {}
+        in_widget = False
+        for i, line in enumerate(lines):
+            norm = normalise_line(line)
+            if not norm:
+                continue
+            if in_widget and _strip_count(norm) in self._widget_labels:
+                doomed[i] = "boilerplate.widget"
+                continue
+            in_widget = norm in self._widget_headers
+            rule = self._line_rule(norm)
+            if rule:
+                doomed[i] = rule
+        if self.config.slug.enabled:
+            for i in _slug_lines(lines, title, self.config.slug.min_parts):
+                doomed.setdefault(i, "boilerplate.slug")
+        if self.config.tag_spam.enabled:
+            i = _last_content_line(lines, doomed)
+            if i is not None and self._is_tag_spam(lines, i, doomed):
+                doomed[i] = "boilerplate.tag_spam"
+        changes.extend(Change(doomed[i], lines[i]) for i in sorted(doomed))
+        return [line for i, line in enumerate(lines) if i not in doomed]
+
+    def _line_rule(self, norm: str) -> str | None:
+        if self._phrase_line is not None and self._phrase_line.fullmatch(norm):
+            return "boilerplate.phrase"
+        if any(p.search(norm) for p in self._patterns):
+            return "boilerplate.pattern"
+        return None
+
+    def _is_tag_spam(self, lines: list[str], i: int, doomed: dict[int, str]) -> bool:
+        line = lines[i].strip()
+        tokens = words(line)
+        cfg = self.config.tag_spam
+        if len(tokens) < cfg.min_words or _SENTENCE_END.search(line):
+            return False
+        lowered = [t.lower() for t in tokens]
+        if sum(t in FUNCTION_WORDS for t in lowered) / len(lowered) > cfg.max_function_word_ratio:
+            return False
+        vocabulary = {
+            w.lower()
+            for j, other in enumerate(lines)
+            if j != i and j not in doomed
+            for w in words(other)
+        }
+        overlap = sum(t in vocabulary for t in lowered) / len(lowered)
+        return overlap >= cfg.min_vocabulary_overlap
+
+    def _squeeze_blank_lines(self, lines: list[str], changes: list[Change]) -> list[str]:
+        """Drop leading and trailing blank lines, squeeze inner runs to max_blank_lines."""
+        out: list[str] = []
+        run: list[str] = []
+        for line in lines:
+            if line.strip():
+                if out:
+                    out.extend(run[: self.config.max_blank_lines])
+                    dropped = run[self.config.max_blank_lines :]
+                else:
+                    dropped = run
+                if dropped:
+                    changes.append(Change("boilerplate.blank_lines", "\n".join(dropped) + "\n"))
+                run = []
+                out.append(line)
+            else:
+                run.append(line)
+        if run and out:
+            changes.append(Change("boilerplate.blank_lines", "\n".join(run) + "\n"))
+        return out
+
+
+def _phrase_regex(phrases: Iterable[str]) -> re.Pattern[str] | None:
+    """A line made only of phrases, with punctuation, bullets or separators between them."""
+    alternatives = sorted({normalise_line(p) for p in phrases if p.strip()}, key=len, reverse=True)
+    if not alternatives:
+        return None
+    body = "|".join(re.escape(a) for a in alternatives)
+    sep = r"[\s\W_]*"
+    return re.compile(rf"{sep}(?:(?:{body}){sep})+")
+
+
+def _strip_count(norm: str) -> str:
+    """'like 12' and '12 like' are the label 'like' with a counter."""
+    return " ".join(w for w in norm.split() if not w.isdigit()) or norm
+
+
+def _slug_lines(lines: list[str], title: str | None, min_parts: int) -> Iterable[int]:
+    slugs = {
+        i: [p.lower() for p in re.split(r"[_-]+", line.strip()) if p]
+        for i, line in enumerate(lines)
+        if re.fullmatch(r"[^\W_]+(?:[_-]+[^\W_]+)+", line.strip())
+    }
+    slugs = {i: parts for i, parts in slugs.items() if len(parts) >= min_parts}
+    if not slugs:
+        return
+    others = [line for i, line in enumerate(lines) if i not in slugs and line.strip()]
+    if title:
+        others.append(title)
+    headings = [[w.lower() for w in words(line)] for line in others]
+    for i, parts in slugs.items():
+        if any(_is_slug_of(parts, heading) for heading in headings):
+            yield i
+
+
+def _is_slug_of(parts: list[str], heading: list[str]) -> bool:
+    """The slug's words appear in order in the heading and cover at least half of it."""
+    if not heading or len(parts) < len(heading) / 2:
+        return False
+    remaining = iter(heading)
+    return all(any(part == w for w in remaining) for part in parts)
+
+
+def _last_content_line(lines: list[str], doomed: dict[int, str]) -> int | None:
+    for i in range(len(lines) - 1, -1, -1):
+        if i not in doomed and lines[i].strip():
+            return i
+    return None

@@ -1,0 +1,108 @@
+"""One Config object: the packaged defaults (defaults.toml) with a user's TOML merged over them."""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+DEFAULTS_PATH = Path(__file__).with_name("defaults.toml")
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class EncodingConfig(_Section):
+    enabled: bool = True
+    uncurl_quotes: bool = False
+    fix_character_width: bool = False
+    fix_latin_ligatures: bool = True
+    normalization: Literal["NFC", "NFKC", "NFD", "NFKD"] | None = "NFC"
+
+
+class EscapesConfig(_Section):
+    enabled: bool = True
+
+
+class TagSpamConfig(_Section):
+    enabled: bool = True
+    min_words: int = Field(6, ge=1)
+    max_function_word_ratio: float = Field(0.05, ge=0, le=1)
+    min_vocabulary_overlap: float = Field(0.6, ge=0, le=1)
+
+
+class SlugConfig(_Section):
+    enabled: bool = True
+    min_parts: int = Field(3, ge=2)
+
+
+class BoilerplateConfig(_Section):
+    enabled: bool = True
+    max_blank_lines: int = Field(1, ge=0)
+    phrases: list[str] = []
+    extra_phrases: list[str] = []
+    patterns: list[str] = []
+    extra_patterns: list[str] = []
+    widget_headers: list[str] = []
+    widget_labels: list[str] = []
+    tag_spam: TagSpamConfig = TagSpamConfig()
+    slug: SlugConfig = SlugConfig()
+
+    @field_validator("patterns", "extra_patterns")
+    @classmethod
+    def _compiles(cls, patterns: list[str]) -> list[str]:
+        import re
+
+        for pattern in patterns:
+            try:
+                re.compile(pattern)
+            except re.error as exc:
+                raise ValueError(f"pattern {pattern!r} is not a valid regex: {exc}") from exc
+        return patterns
+
+
+class DedupConfig(_Section):
+    enabled: bool = True
+    ngram: int = Field(5, ge=1)
+    num_perm: int = Field(128, ge=16)
+    seed: int = 1
+    threshold: float = Field(0.7, gt=0, le=1)
+    representative: Literal["longest", "first"] = "longest"
+
+
+class RunConfig(_Section):
+    shard_size: int = Field(10_000, ge=1)
+
+
+class Config(_Section):
+    encoding: EncodingConfig = EncodingConfig()
+    escapes: EscapesConfig = EscapesConfig()
+    boilerplate: BoilerplateConfig = BoilerplateConfig()
+    dedup: DedupConfig = DedupConfig()
+    run: RunConfig = RunConfig()
+
+    @classmethod
+    def load(cls, path: str | Path | None = None, **overrides: Any) -> Config:
+        """Defaults, then the user's file, then keyword overrides (section -> dict)."""
+        data = tomllib.loads(DEFAULTS_PATH.read_text(encoding="utf-8"))
+        if path is not None:
+            try:
+                user = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+            except tomllib.TOMLDecodeError as exc:
+                raise ValueError(f"{path}: not valid TOML: {exc}") from exc
+            data = _merge(data, user)
+        data = _merge(data, overrides)
+        return cls.model_validate(data)
+
+
+def _merge(base: dict[str, Any], update: dict[str, Any]) -> dict[str, Any]:
+    merged = dict(base)
+    for key, value in update.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = _merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged

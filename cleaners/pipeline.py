@@ -1,0 +1,61 @@
+"""The per-document cleaning chain, in the order the stages must run."""
+
+from __future__ import annotations
+
+import dataclasses
+
+from cleaners.boilerplate import BoilerplateStripper
+from cleaners.config import Config
+from cleaners.document import Change, Document
+from cleaners.encoding import EncodingFixer
+from cleaners.escapes import EscapeFixer
+from cleaners.html import extract_html
+
+EMPTY, NO_CONTENT = "empty", "no_content"
+
+
+class DocumentCleaner:
+    """HTML extraction (HTML only), then encoding -> escapes -> boilerplate lines.
+
+    Documents already rejected by a reader pass through untouched; a document with no text
+    left is rejected as "empty" (its removed lines stay in `changes`, so nothing is lost).
+    """
+
+    def __init__(self, config: Config | None = None) -> None:
+        config = config or Config()
+        self.encoding = EncodingFixer(config.encoding) if config.encoding.enabled else None
+        self.escapes = EscapeFixer(config.escapes) if config.escapes.enabled else None
+        self.boilerplate = (
+            BoilerplateStripper(config.boilerplate) if config.boilerplate.enabled else None
+        )
+
+    def run(self, doc: Document) -> Document:
+        if doc.reason is not None:
+            return doc
+        text, title = doc.text, doc.title
+        changes: list[Change] = list(doc.changes)
+        if doc.content_type == "html":
+            extracted = extract_html(text)
+            if not extracted.text.strip():
+                return dataclasses.replace(doc, reason=NO_CONTENT)  # keep the page as it came
+            text, title = extracted.text, title or extracted.title
+        for fixer in (self.encoding, self.escapes):
+            if fixer is not None:
+                text, fixed = fixer(text)
+                changes.extend(fixed)
+        if title and self.encoding is not None:
+            title = self.encoding(title).text
+        if title and self.escapes is not None:
+            title = self.escapes(title).text
+        if self.boilerplate is not None:
+            text, removed = self.boilerplate(text, title=title)
+            changes.extend(removed)
+        text = text.strip("\n")
+        return dataclasses.replace(
+            doc,
+            text=text,
+            title=title,
+            content_type="text",
+            changes=changes,
+            reason=None if text.strip() else EMPTY,
+        )

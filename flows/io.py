@@ -1,0 +1,289 @@
+"""Reading inputs into Documents, and the Parquet files every stage writes: the one output
+schema, written once, and the readers that turn .txt/.jsonl/.html into shards."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+from urllib.parse import urlsplit
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from cleaners.decoding import declared_charset, decode_bytes, without_lone_surrogates
+from cleaners.document import Change, Document
+
+TEXT_SUFFIXES = {".txt"}
+JSONL_SUFFIXES = {".jsonl"}
+HTML_SUFFIXES = {".html", ".htm"}
+INPUT_SUFFIXES = TEXT_SUFFIXES | JSONL_SUFFIXES | HTML_SUFFIXES
+UNREADABLE, MALFORMED = "unreadable", "malformed"
+
+CHANGE_TYPE = pa.struct(
+    [
+        pa.field("rule", pa.string(), nullable=False),
+        pa.field("removed", pa.string(), nullable=False),
+        pa.field("replacement", pa.string()),
+    ]
+)
+
+# The output contract: corpus/ and rejected/ share it; notebooks and later runs read it.
+OUTPUT_SCHEMA = pa.schema(
+    [
+        pa.field("doc_id", pa.string(), nullable=False),
+        pa.field("source", pa.string(), nullable=False),
+        pa.field("title", pa.string()),
+        pa.field("text", pa.string(), nullable=False),
+        pa.field("changes", pa.list_(pa.field("item", CHANGE_TYPE, nullable=False))),
+        pa.field("cluster_id", pa.string()),
+        pa.field("cluster_size", pa.int32()),
+        pa.field("duplicate_of", pa.string()),
+        pa.field("similarity", pa.float32()),
+        pa.field("reason", pa.string()),
+        pa.field("site", pa.string()),
+        pa.field("metadata", pa.string()),  # JSON object: the input's other fields
+    ]
+)
+DEDUP_COLUMNS = {"cluster_id", "cluster_size", "duplicate_of", "similarity"}
+# What a clean task leaves for the dedup and write tasks: the output without dedup columns.
+CLEANED_SCHEMA = pa.schema(
+    [
+        f
+        for f in OUTPUT_SCHEMA
+        if f.name not in {"cluster_id", "cluster_size", "duplicate_of", "similarity"}
+    ]
+)
+# What the dedup task decides, row for row with a cleaned shard.
+DECISIONS_SCHEMA = pa.schema(
+    [
+        pa.field("doc_id", pa.string(), nullable=False),
+        pa.field("cluster_id", pa.string()),
+        pa.field("cluster_size", pa.int32()),
+        pa.field("duplicate_of", pa.string()),
+        pa.field("similarity", pa.float32()),
+        pa.field("reason", pa.string()),
+    ]
+)
+
+
+class InputError(ValueError):
+    """An input the run cannot start with (missing path, unknown file type)."""
+
+
+@dataclass(frozen=True)
+class Shard:
+    """A slice of the input small enough for one task: some files, or a line range of a JSONL."""
+
+    index: int
+    kind: Literal["files", "jsonl"]
+    paths: tuple[str, ...]
+    start: int = 0  # jsonl: byte offset of the first line
+    end: int = 0  # jsonl: byte offset just past the last line
+    first_line: int = 1
+
+    @property
+    def name(self) -> str:
+        return f"{self.index:05d}"
+
+
+def find_input_files(inputs: Iterable[str | Path]) -> list[Path]:
+    """Files named, and supported files under folders named (sorted); errors before any work."""
+    files: list[Path] = []
+    for item in inputs:
+        path = Path(item)
+        if path.is_dir():
+            files.extend(
+                sorted(
+                    p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in INPUT_SUFFIXES
+                )
+            )
+        elif path.is_file():
+            if path.suffix.lower() not in INPUT_SUFFIXES:
+                raise InputError(
+                    f"{path}: unsupported file type {path.suffix or '(none)'!r}; "
+                    f"expected one of {', '.join(sorted(INPUT_SUFFIXES))}"
+                )
+            files.append(path)
+        elif path.exists():
+            raise InputError(f"{path}: not a regular file or folder")
+        else:
+            raise InputError(f"{path}: no such file or folder")
+    for path in files:
+        try:
+            with path.open("rb"):
+                pass
+        except OSError as exc:
+            raise InputError(f"{path}: cannot be read: {exc.strerror or exc}") from exc
+    return files
+
+
+def plan_shards(files: list[Path], shard_size: int) -> list[Shard]:
+    """Cut the inputs into shards of at most `shard_size` documents, in input order."""
+    shards: list[Shard] = []
+    pending: list[str] = []
+
+    def flush_files() -> None:
+        if pending:
+            shards.append(Shard(len(shards), "files", tuple(pending)))
+            pending.clear()
+
+    for path in files:
+        if path.suffix.lower() in JSONL_SUFFIXES:
+            flush_files()
+            for start, end, first_line in _line_ranges(path, shard_size):
+                shards.append(Shard(len(shards), "jsonl", (str(path),), start, end, first_line))
+        else:
+            pending.append(str(path))
+            if len(pending) >= shard_size:
+                flush_files()
+    flush_files()
+    return shards
+
+
+def _line_ranges(path: Path, lines_per_range: int) -> Iterator[tuple[int, int, int]]:
+    start = offset = 0
+    first_line = line_no = 1
+    count = 0
+    with path.open("rb") as f:
+        for line in f:
+            offset += len(line)
+            count += 1
+            line_no += 1
+            if count == lines_per_range:
+                yield start, offset, first_line
+                start, first_line, count = offset, line_no, 0
+    if count:
+        yield start, offset, first_line
+
+
+def read_shard(shard: Shard) -> Iterator[Document]:
+    if shard.kind == "jsonl":
+        yield from _read_jsonl(Path(shard.paths[0]), shard.start, shard.end, shard.first_line)
+        return
+    for name in shard.paths:
+        path = Path(name)
+        yield _read_file(path, "html" if path.suffix.lower() in HTML_SUFFIXES else "text")
+
+
+def _read_file(path: Path, content_type: str) -> Document:
+    doc = Document(doc_id=path.stem, source=str(path), text="", content_type=content_type)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        doc.reason = UNREADABLE
+        doc.changes.append(Change("input.unreadable", f"{exc.strerror or exc}"))
+        return doc
+    declared = declared_charset(data) if content_type == "html" else None
+    text, encoding = decode_bytes(data, declared)
+    if text is None:
+        doc.reason = UNREADABLE
+        doc.changes.append(Change("input.binary", f"{len(data)} bytes that are not text"))
+        return doc
+    if encoding not in ("utf-8", "ascii"):
+        doc.changes.append(Change("input.decoding", "utf-8", encoding))
+    doc.text = text
+    return doc
+
+
+def _read_jsonl(path: Path, start: int, end: int, first_line: int) -> Iterator[Document]:
+    with path.open("rb") as f:
+        f.seek(start)
+        raw_lines = f.read(end - start).splitlines()
+    for line_no, raw in enumerate(raw_lines, start=first_line):
+        if not raw.strip():
+            continue  # blank lines between records hold no document
+        yield _jsonl_document(path, line_no, raw)
+
+
+def _jsonl_document(path: Path, line_no: int, raw: bytes) -> Document:
+    source = f"{path}:{line_no}"
+    fallback_id = f"{path.stem}:{line_no}"
+    text, encoding = decode_bytes(raw)
+    if text is None:
+        return Document(
+            fallback_id,
+            source,
+            "",
+            reason=MALFORMED,
+            changes=[Change("input.binary", f"{len(raw)} bytes that are not text")],
+        )
+    problem, record = _parse_record(text)
+    if problem:
+        return Document(
+            fallback_id,
+            source,
+            text,
+            reason=MALFORMED,
+            changes=[Change("input.malformed", problem)],
+        )
+    doc_id = record.pop("id", None)
+    body = record.pop("text")
+    title = record.pop("title", None)
+    doc = Document(
+        doc_id=without_lone_surrogates(str(doc_id)) if doc_id is not None else fallback_id,
+        source=source,
+        text=without_lone_surrogates(body),
+        title=without_lone_surrogates(title) if isinstance(title, str) else None,
+        site=_site_of(record),
+        metadata=record,
+    )
+    if encoding not in ("utf-8", "ascii"):
+        doc.changes.append(Change("input.decoding", "utf-8", encoding))
+    return doc
+
+
+def _parse_record(text: str) -> tuple[str | None, dict[str, Any]]:
+    try:
+        record = json.loads(text)
+    except json.JSONDecodeError as exc:
+        return f"not valid JSON: {exc.msg} at column {exc.colno}", {}
+    if not isinstance(record, dict):
+        return f"a JSON {type(record).__name__}, not an object", {}
+    if not isinstance(record.get("text"), str):
+        return "no string field 'text'", {}
+    doc_id = record.get("id")
+    if doc_id is not None and (isinstance(doc_id, bool) or not isinstance(doc_id, str | int)):
+        return f"field 'id' is a {type(doc_id).__name__}, not a string", {}
+    return None, record
+
+
+def _site_of(record: dict[str, Any]) -> str | None:
+    site = record.get("site")
+    if isinstance(site, str) and site:
+        return site
+    url = record.get("url")
+    if isinstance(url, str) and url:
+        return urlsplit(url).hostname
+    return None
+
+
+def documents_to_table(docs: Iterable[Document]) -> pa.Table:
+    docs = list(docs)
+    columns: dict[str, list[Any]] = {
+        "doc_id": [d.doc_id for d in docs],
+        "source": [d.source for d in docs],
+        "title": [d.title for d in docs],
+        "text": [d.text for d in docs],
+        "changes": [[c._asdict() for c in d.changes] for d in docs],
+        "reason": [d.reason for d in docs],
+        "site": [d.site for d in docs],
+        "metadata": [
+            without_lone_surrogates(json.dumps(d.metadata, ensure_ascii=False))
+            if d.metadata
+            else None
+            for d in docs
+        ],
+    }
+    return pa.table(columns, schema=CLEANED_SCHEMA)
+
+
+def write_table(table: pa.Table, path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    pq.write_table(table, path, compression="zstd")
+
+
+def read_table(path: Path, columns: list[str] | None = None) -> pa.Table:
+    return pq.read_table(path, columns=columns)

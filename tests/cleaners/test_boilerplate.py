@@ -1,0 +1,147 @@
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from cleaners.boilerplate import BoilerplateStripper
+from cleaners.config import Config
+
+strip = BoilerplateStripper(Config.load().boilerplate)
+
+ARTICLE = [
+    "Ceasefire Talks Resume in Geneva",
+    "Negotiators return after a two-week pause.",
+    "",
+    "Delegations from both sides arrived on Monday, officials said.",
+    "The talks are expected to last until Friday.",
+]
+
+
+def removed(text, title=None):
+    return [
+        (c.rule, c.removed)
+        for c in strip(text, title=title).changes
+        if c.rule != "boilerplate.blank_lines"
+    ]
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Leave a Reply",
+        "Your email address will not be published. Required fields are marked *",
+        "What's Your Reaction?",
+        "What’s Your Reaction?",
+        "Back To Top",
+        "Share this:",
+        "Facebook Twitter WhatsApp",
+        "© 2024 Daily Planet. All rights reserved.",
+        "Tags: ukraine, peace, talks",
+    ],
+)
+def test_boilerplate_lines_go(line):
+    text = "\n".join([*ARTICLE, "", line])
+    assert strip(text).text == "\n".join(ARTICLE)
+    assert [r for _, r in removed(text)] == [line]
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Leave a reply below, the editor wrote in the final note of the thread.",
+        "Readers asked us to share this story with their families.",
+        "Back to top form, the striker scored twice on Sunday.",
+        "Copyright law is changing fast in Europe.",
+        "What is your reaction to the new law?",
+    ],
+)
+def test_prose_that_mentions_a_phrase_stays(line):
+    text = "\n".join([*ARTICLE, line])
+    assert strip(text).text == text
+
+
+def test_reaction_labels_after_the_widget_header_go_but_not_elsewhere():
+    text = "\n".join([*ARTICLE, "What's Your Reaction?", "Like", "Love 3", "Sad"])
+    assert strip(text).text == "\n".join(ARTICLE)
+    poem = "\n".join(["Love", "is patient, love is kind."])
+    assert strip(poem).text == poem
+
+
+def test_slug_repeating_the_title_goes():
+    slug = "Ceasefire_Talks_Resume_in_Geneva"
+    assert removed("\n".join([slug, *ARTICLE])) == [("boilerplate.slug", slug)]
+    assert removed(
+        "\n".join(["ceasefire-talks-resume-geneva", *ARTICLE[1:]]), title=ARTICLE[0]
+    ) == [("boilerplate.slug", "ceasefire-talks-resume-geneva")]
+
+
+def test_underscored_line_that_repeats_nothing_stays():
+    text = "\n".join(["snake_case_variable_name", *ARTICLE])
+    assert strip(text).text == text
+
+
+def test_trailing_tag_spam_goes():
+    tags = "geneva ceasefire talks delegations Friday officials negotiators pause Monday"
+    assert removed("\n".join([*ARTICLE, tags])) == [("boilerplate.tag_spam", tags)]
+
+
+@pytest.mark.parametrize(
+    "last",
+    [
+        "Die Gespräche sollen bis Freitag dauern",  # non-English last line without a full stop
+        "Officials Said The Talks Would Last Until Friday",  # a heading-like line
+        "The talks are expected to last until Friday",  # prose without a full stop
+        "geneva ceasefire talks",  # too short to call spam
+    ],
+)
+def test_trailing_lines_that_are_not_spam_stay(last):
+    text = "\n".join([*ARTICLE, last])
+    assert strip(text).text == text
+
+
+def test_tag_spam_only_at_the_end():
+    tags = "geneva ceasefire talks delegations Friday officials negotiators pause Monday"
+    text = "\n".join([*ARTICLE[:3], tags, *ARTICLE[3:]])
+    assert strip(text).text == text
+
+
+def test_title_and_subtitle_are_content():
+    assert strip("\n".join(ARTICLE)).text == "\n".join(ARTICLE)
+
+
+def test_blank_line_runs_are_squeezed():
+    text = "\n\nFirst paragraph.\n\n\n\nSecond paragraph.\n\n\n"
+    cleaned = strip(text)
+    assert cleaned.text == "First paragraph.\n\nSecond paragraph."
+    assert {c.rule for c in cleaned.changes} == {"boilerplate.blank_lines"}
+
+
+def test_extra_phrases_from_config():
+    config = Config.load(boilerplate={"extra_phrases": ["Subscribe for $1"]}).boilerplate
+    text = "\n".join([*ARTICLE, "Subscribe for $1!"])
+    assert BoilerplateStripper(config)(text).text == "\n".join(ARTICLE)
+
+
+WORDS = st.sampled_from(
+    """the a of to and in that peace talks officials said minister would after before city
+    people were have been on with by from court report market Monday weather school share
+    reply top back like comment email reaction""".split()
+)
+SENTENCE = st.lists(WORDS, min_size=3, max_size=25).map(lambda w: " ".join(w).capitalize() + ".")
+PROSE_LINE = st.lists(SENTENCE, min_size=1, max_size=4).map(" ".join)
+BOILERPLATE = st.sampled_from(["Leave a Reply", "Back To Top", "What's Your Reaction?", ""])
+
+
+@settings(max_examples=300)
+@given(st.lists(st.one_of(PROSE_LINE, BOILERPLATE), min_size=1, max_size=15))
+def test_prose_lines_are_never_removed(lines):
+    kept = strip("\n".join(lines)).text.split("\n")
+    for line in lines:
+        if line.endswith("."):
+            assert line in kept
+
+
+@settings(max_examples=300)
+@given(st.lists(st.one_of(PROSE_LINE, BOILERPLATE, st.text()), max_size=12).map("\n".join))
+def test_idempotent_and_never_raises(text):
+    once = strip(text).text
+    assert strip(once).text == once

@@ -1,0 +1,120 @@
+"""End to end: the real flow under Prefect's test harness, real Parquet files on disk."""
+
+import json
+import shutil
+
+import pyarrow.parquet as pq
+import pytest
+
+from flows.clean_corpus import clean_corpus
+from flows.io import OUTPUT_SCHEMA
+from tests.conftest import SEEDS
+
+pytestmark = pytest.mark.usefixtures("prefect_harness")
+
+SEED_IDS = sorted(p.stem for p in SEEDS.glob("*.txt"))
+ORIGINAL = "002_d5ddd111fd756a9a"
+
+
+def edited_copy(text: str) -> str:
+    """The seed republished elsewhere: a few words changed, other boilerplate around it."""
+    body = text.split("\n\n", 2)[2].split("Leave a Reply")[0]
+    body = (
+        body.replace("significant move", "major step")
+        .replace("Wednesday", "Thursday")
+        .replace("optimism", "hope")
+        .replace("critical moment", "decisive moment")
+    )
+    return "Share this:\nFacebook Twitter WhatsApp\n\n" + body + "\n© 2025 Other Herald\n"
+
+
+def read(folder):
+    return pq.read_table(folder).to_pylist() if any(folder.glob("*.parquet")) else []
+
+
+@pytest.fixture(scope="module")
+def output(tmp_path_factory):
+    inputs = tmp_path_factory.mktemp("inputs")
+    shutil.copytree(SEEDS, inputs / "seeds")
+    copy = inputs / "syndicated_copy.txt"
+    copy.write_text(edited_copy((SEEDS / f"{ORIGINAL}.txt").read_text()), encoding="utf-8")
+    out = tmp_path_factory.mktemp("run") / "clean"
+    summary = clean_corpus(inputs=[str(inputs)], out=str(out))
+    return out, summary
+
+
+def test_outputs_follow_the_contract(output):
+    out, _ = output
+    for folder in ("corpus", "rejected"):
+        for part in (out / folder).glob("*.parquet"):
+            assert pq.read_schema(part).equals(OUTPUT_SCHEMA)
+    assert not list(out.parent.glob(".clean.staging-*"))
+
+
+def test_seeds_are_kept_and_the_edited_copy_is_a_duplicate(output):
+    out, _ = output
+    kept = {row["doc_id"]: row for row in read(out / "corpus")}
+    rejected = {row["doc_id"]: row for row in read(out / "rejected")}
+    assert set(kept) | set(rejected) == {*SEED_IDS, "syndicated_copy"}
+    assert set(SEED_IDS) - {ORIGINAL} <= set(kept)
+    pair = {ORIGINAL, "syndicated_copy"}
+    [dup] = pair & set(rejected)
+    [rep] = pair - {dup}
+    assert rejected[dup]["duplicate_of"] == rep
+    assert rejected[dup]["reason"] == "near_duplicate"
+    assert rejected[dup]["cluster_id"] == kept[rep]["cluster_id"]
+    assert kept[rep]["cluster_size"] == 2
+    assert 0.7 <= rejected[dup]["similarity"] < 1
+    assert "Facebook Twitter" not in rejected[dup]["text"]  # its cleaned text is kept too
+
+
+def test_seed_boilerplate_is_gone_from_the_corpus(output):
+    out, _ = output
+    texts = "\n".join(row["text"] for row in read(out / "corpus"))
+    for artifact in ["Leave a Reply", "Back To Top", "What's Your Reaction?", '\\"', "asmr asmr"]:
+        assert artifact not in texts
+
+
+def test_manifest_counts_add_up_and_every_input_is_in_one_table(output):
+    out, summary = output
+    manifest = json.loads((out / "manifest.json").read_text())
+    counts = manifest["counts"]
+    corpus, rejected = read(out / "corpus"), read(out / "rejected")
+    assert counts["in"] == 6 == len(corpus) + len(rejected)
+    assert counts["kept"] == len(corpus)
+    assert sum(counts["rejected_by_reason"].values()) == len(rejected)
+    sources = [row["source"] for row in corpus + rejected]
+    assert len(sources) == len(set(sources)) == 6
+    assert manifest["run_id"] and manifest["versions"]["prefect"].startswith("3.")
+    assert manifest["config"]["dedup"]["threshold"] == 0.7
+    assert summary["counts"] == counts
+
+
+def test_rerun_replaces_the_previous_output(output, tmp_path):
+    out = tmp_path / "clean"
+    (tmp_path / "one.txt").write_text("A single short document about the harbour at dawn.")
+    clean_corpus(inputs=[str(SEEDS)], out=str(out))
+    clean_corpus(inputs=[str(tmp_path / "one.txt")], out=str(out))
+    assert [row["doc_id"] for row in read(out / "corpus")] == ["one"]
+    assert read(out / "rejected") == []
+    assert pq.read_schema(next((out / "rejected").glob("*.parquet"))).equals(OUTPUT_SCHEMA)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["clean", "one.txt"]
+
+
+def test_duplicate_ids_across_inputs_are_made_unique(tmp_path):
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    (tmp_path / "a" / "same.txt").write_text("The first story is about a bridge over a river.")
+    (tmp_path / "b" / "same.txt").write_text("The second story is about a school in a valley.")
+    out = tmp_path / "out"
+    clean_corpus(inputs=[str(tmp_path / "a"), str(tmp_path / "b")], out=str(out))
+    rows = read(out / "corpus")
+    assert [r["doc_id"] for r in rows] == ["same", f"same@{tmp_path / 'b' / 'same.txt'}"]
+    assert rows[1]["changes"][-1]["rule"] == "input.duplicate_id"
+
+
+def test_refuses_to_replace_a_folder_that_is_not_an_output(tmp_path):
+    (tmp_path / "precious.txt").write_text("keep me")
+    with pytest.raises(ValueError, match="refusing to replace"):
+        clean_corpus(inputs=[str(SEEDS)], out=str(tmp_path))
+    assert (tmp_path / "precious.txt").read_text() == "keep me"

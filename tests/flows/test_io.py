@@ -1,0 +1,106 @@
+import json
+
+import pytest
+
+from flows.io import (
+    MALFORMED,
+    UNREADABLE,
+    InputError,
+    documents_to_table,
+    find_input_files,
+    plan_shards,
+    read_shard,
+)
+
+
+def write_jsonl(path, lines):
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def read_all(files, shard_size=100):
+    return [doc for shard in plan_shards(files, shard_size) for doc in read_shard(shard)]
+
+
+def test_folders_are_searched_for_supported_files_in_sorted_order(tmp_path):
+    (tmp_path / "b.txt").write_text("b")
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "a.html").write_text("<p>a</p>")
+    (tmp_path / "notes.md").write_text("ignored")
+    assert find_input_files([tmp_path]) == [tmp_path / "b.txt", tmp_path / "sub" / "a.html"]
+
+
+def test_missing_path_and_unknown_type_are_errors_naming_the_path(tmp_path):
+    with pytest.raises(InputError, match="nope.txt: no such file"):
+        find_input_files([tmp_path / "nope.txt"])
+    (tmp_path / "x.pdf").write_bytes(b"%PDF")
+    with pytest.raises(InputError, match="x.pdf: unsupported file type"):
+        find_input_files([tmp_path / "x.pdf"])
+
+
+def test_txt_document_id_is_the_file_stem(tmp_path):
+    (tmp_path / "000_abc.txt").write_text("Hello.", encoding="utf-8")
+    [doc] = read_all([tmp_path / "000_abc.txt"])
+    assert (doc.doc_id, doc.source, doc.text, doc.reason) == (
+        "000_abc",
+        str(tmp_path / "000_abc.txt"),
+        "Hello.",
+        None,
+    )
+
+
+def test_legacy_encoded_txt_is_decoded_and_the_decoding_recorded(tmp_path):
+    text = "Le café de la gare a fermé après quarante années de service. " * 3
+    (tmp_path / "fr.txt").write_bytes(text.encode("cp1252"))
+    [doc] = read_all([tmp_path / "fr.txt"])
+    assert doc.text == text
+    assert [c.rule for c in doc.changes] == ["input.decoding"]
+
+
+def test_binary_file_is_rejected_as_unreadable(tmp_path):
+    (tmp_path / "img.txt").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00" + bytes(range(256)))
+    [doc] = read_all([tmp_path / "img.txt"])
+    assert doc.reason == UNREADABLE
+
+
+def test_jsonl_fields_become_metadata_and_bad_lines_are_kept_as_malformed(tmp_path):
+    path = write_jsonl(
+        tmp_path / "docs.jsonl",
+        [
+            json.dumps({"id": "a", "text": "Alpha.", "url": "https://news.example.org/a", "x": 1}),
+            "{not json",
+            json.dumps({"id": "c", "body": "no text field"}),
+            "",
+            json.dumps({"id": 7, "text": "Seven.", "title": "T"}),
+            json.dumps({"id": ["x"], "text": "list id"}),
+        ],
+    )
+    docs = read_all([path])
+    assert [(d.doc_id, d.source.rsplit(":", 1)[1], d.reason) for d in docs] == [
+        ("a", "1", None),
+        ("docs:2", "2", MALFORMED),
+        ("docs:3", "3", MALFORMED),
+        ("7", "5", None),
+        ("docs:6", "6", MALFORMED),
+    ]
+    assert docs[0].metadata == {"url": "https://news.example.org/a", "x": 1}
+    assert docs[0].site == "news.example.org"
+    assert docs[1].text == "{not json"  # nothing is lost
+    assert docs[3].title == "T"
+
+
+def test_jsonl_is_cut_into_shards_that_together_read_every_line(tmp_path):
+    path = write_jsonl(
+        tmp_path / "d.jsonl", [json.dumps({"id": str(i), "text": f"t{i}"}) for i in range(10)]
+    )
+    shards = plan_shards([path], 3)
+    assert [s.first_line for s in shards] == [1, 4, 7, 10]
+    docs = [d for s in shards for d in read_shard(s)]
+    assert [d.doc_id for d in docs] == [str(i) for i in range(10)]
+    assert [d.source for d in docs] == [f"{path}:{i + 1}" for i in range(10)]
+
+
+def test_lone_surrogates_from_json_can_be_stored(tmp_path):
+    path = write_jsonl(tmp_path / "s.jsonl", ['{"id": "s", "text": "bad \\ud800 char"}'])
+    table = documents_to_table(read_all([path]))
+    assert table["text"].to_pylist() == ["bad \ufffd char"]
