@@ -31,10 +31,10 @@ def test_folders_are_searched_for_supported_files_in_sorted_order(tmp_path):
 
 
 def test_missing_path_and_unknown_type_are_errors_naming_the_path(tmp_path):
-    with pytest.raises(InputError, match="nope.txt: no such file"):
+    with pytest.raises(InputError, match=r"nope\.txt: no such file"):
         find_input_files([tmp_path / "nope.txt"])
     (tmp_path / "x.pdf").write_bytes(b"%PDF")
-    with pytest.raises(InputError, match="x.pdf: unsupported file type"):
+    with pytest.raises(InputError, match=r"x\.pdf: unsupported file type"):
         find_input_files([tmp_path / "x.pdf"])
 
 
