@@ -55,6 +55,12 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="N",
         help="documents per shard (default from config: 10000)",
     )
+    run.add_argument(
+        "--workers",
+        type=int,
+        metavar="N",
+        help="worker processes for cleaning and signatures (default: all cores)",
+    )
     return parser
 
 
@@ -88,7 +94,10 @@ def run(args: argparse.Namespace) -> int:
     from flows.clean_corpus import clean_corpus
 
     summary = clean_corpus(
-        inputs=[str(i) for i in args.inputs], out=args.out, config=config.model_dump(mode="json")
+        inputs=[str(i) for i in args.inputs],
+        out=args.out,
+        config=config.model_dump(mode="json"),
+        workers_count=args.workers,
     )
     print_summary(summary)
     return 0

@@ -69,6 +69,20 @@ DECISIONS_SCHEMA = pa.schema(
 )
 
 
+def fingerprint_schema(num_perm: int) -> pa.Schema:
+    """What a fingerprints task leaves for the cluster task, row for row with a cleaned shard
+    (key, length and signature are null for rows rejected before dedup)."""
+    return pa.schema(
+        [
+            pa.field("doc_id", pa.string(), nullable=False),
+            pa.field("source", pa.string(), nullable=False),
+            pa.field("key", pa.binary(16)),
+            pa.field("length", pa.int64()),
+            pa.field("signature", pa.list_(pa.uint32(), num_perm)),
+        ]
+    )
+
+
 class InputError(ValueError):
     """An input the run cannot start with (missing path, unknown file type)."""
 

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import shutil
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -29,8 +32,43 @@ def check_output_dir(out: Path) -> None:
         )
 
 
-def make_staging_dir(out: Path) -> Path:
+@contextmanager
+def output_lock(out: Path) -> Iterator[None]:
+    """One run at a time per --out. An OS file lock: a crashed or killed run releases it."""
     out.parent.mkdir(parents=True, exist_ok=True)
+    lock_path = out.parent / f".{out.name}.lock"
+    with lock_path.open("a+") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            lock.seek(0)
+            holder = lock.read().strip() or "another process"
+            raise OutputError(
+                f"{out}: another clean-corpus run is writing there ({holder}); "
+                "wait for it to finish or choose another --out"
+            ) from None
+        lock.seek(0)
+        lock.truncate()
+        lock.write(f"pid {os.getpid()} on {os.uname().nodename}\n")
+        lock.flush()
+        try:
+            yield
+        finally:
+            lock.truncate(0)
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def make_staging_dir(out: Path) -> Path:
+    """A fresh staging folder beside `out`; left-overs of killed runs are removed (the caller
+    holds the output lock, so no other run is using them)."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    for stale in out.parent.glob(f".{out.name}.staging-*"):
+        shutil.rmtree(stale, ignore_errors=True)
+    for previous in out.parent.glob(f".{out.name}.previous-*"):
+        if not out.exists():  # killed between the two renames of publish(): restore
+            os.replace(previous, out)
+        else:
+            shutil.rmtree(previous, ignore_errors=True)
     staging = out.parent / f".{out.name}.staging-{uuid.uuid4().hex[:12]}"
     staging.mkdir()
     return staging

@@ -1,7 +1,7 @@
 """Near-duplicate detection: exact duplicates by hash, then MinHash + LSH on what is left.
 
-Documents are added shard by shard; only a 16-byte key, a length and a signature are kept
-per document, never its text.
+Fingerprints (exact key, length, signature) are computed shard by shard, possibly in other
+processes; the Deduplicator only ever holds fingerprints, never texts.
 """
 
 from __future__ import annotations
@@ -20,6 +20,24 @@ EXACT, NEAR = "exact_duplicate", "near_duplicate"
 
 
 @dataclass(frozen=True)
+class Fingerprints:
+    """What dedup needs of a batch of documents, row for row."""
+
+    keys: list[bytes]  # 16-byte hash of the normalised text: equal keys, exact duplicates
+    lengths: np.ndarray  # int64, characters of cleaned text (the representative rule uses it)
+    signatures: np.ndarray  # (n, num_perm) uint32 MinHash signatures
+
+
+def fingerprint(texts: list[str], config: DedupConfig) -> Fingerprints:
+    hasher = MinHasher(config.num_perm, config.seed, config.ngram)
+    return Fingerprints(
+        keys=[exact_key(t) for t in texts],
+        lengths=np.fromiter((len(t) for t in texts), np.int64, len(texts)),
+        signatures=hasher.signatures(texts),
+    )
+
+
+@dataclass(frozen=True)
 class Clusters:
     """One entry per added document, in the order they were added."""
 
@@ -33,49 +51,39 @@ class Clusters:
 
 class Deduplicator:
     def __init__(self, config: DedupConfig | None = None) -> None:
-        self.config = config = config or DedupConfig()
-        self.hasher = MinHasher(config.num_perm, config.seed, config.ngram)
+        self.config = config or DedupConfig()
         self.doc_ids: list[str] = []
         self.lengths: list[int] = []
         self._keys: list[bytes] = []
-        self._first_with_key: dict[bytes, int] = {}
-        self._unique: list[int] = []  # indices of documents whose exact key is new
         self._signatures: list[np.ndarray] = []
 
-    def add(self, doc_ids: list[str], texts: list[str]) -> None:
-        new_texts = []
-        for doc_id, text in zip(doc_ids, texts, strict=True):
-            index = len(self.doc_ids)
-            key = exact_key(text)
-            self.doc_ids.append(doc_id)
-            self.lengths.append(len(text))
-            self._keys.append(key)
-            if key not in self._first_with_key:
-                self._first_with_key[key] = index
-                self._unique.append(index)
-                new_texts.append(text)
-        if new_texts:
-            self._signatures.append(self.hasher.signatures(new_texts))
+    def add(self, doc_ids: list[str], prints: Fingerprints) -> None:
+        self.doc_ids.extend(doc_ids)
+        self.lengths.extend(prints.lengths.tolist())
+        self._keys.extend(prints.keys)
+        self._signatures.append(prints.signatures)
+
+    def add_texts(self, doc_ids: list[str], texts: list[str]) -> None:
+        self.add(doc_ids, fingerprint(texts, self.config))
 
     def resolve(self) -> Clusters:
         n = len(self.doc_ids)
         uf = UnionFind(n)
+        first_with_key: dict[bytes, int] = {}
         for i, key in enumerate(self._keys):
-            uf.union(i, self._first_with_key[key])
+            uf.union(i, first_with_key.setdefault(key, i))
+        unique = np.fromiter(first_with_key.values(), np.int64, len(first_with_key))
         signatures = self._all_signatures()
-        unique = np.asarray(self._unique, dtype=np.int64)
         bands, rows = bands_and_rows(self.config.threshold, self.config.num_perm)
-        pairs = candidate_pairs(band_keys(signatures, bands, rows))
-        similar = pairs[estimated_jaccard(signatures, pairs) >= self.config.threshold]
+        unique_sigs = signatures[unique]
+        pairs = candidate_pairs(band_keys(unique_sigs, bands, rows))
+        similar = pairs[estimated_jaccard(unique_sigs, pairs) >= self.config.threshold]
         for a, b in unique[similar].tolist():
             uf.union(a, b)
 
         roots = uf.roots()
         reps = choose_representatives(roots, self.lengths, self.doc_ids, self.config.representative)
         sizes = np.bincount(roots, minlength=n)[roots]
-        row_of_unique = np.full(n, -1, dtype=np.int64)
-        row_of_unique[unique] = np.arange(len(unique))
-
         duplicate_of: list[str | None] = []
         similarity: list[float | None] = []
         reason: list[str | None] = []
@@ -90,9 +98,7 @@ class Deduplicator:
                 similarity.append(1.0)
                 reason.append(EXACT)
             else:
-                a = row_of_unique[self._first_with_key[self._keys[i]]]
-                b = row_of_unique[self._first_with_key[self._keys[rep]]]
-                similarity.append(float((signatures[a] == signatures[b]).mean()))
+                similarity.append(float((signatures[i] == signatures[rep]).mean()))
                 reason.append(NEAR)
         return Clusters(
             doc_ids=list(self.doc_ids),

@@ -98,7 +98,8 @@ def test_rerun_replaces_the_previous_output(output, tmp_path):
     assert [row["doc_id"] for row in read(out / "corpus")] == ["one"]
     assert read(out / "rejected") == []
     assert pq.read_schema(next((out / "rejected").glob("*.parquet"))).equals(OUTPUT_SCHEMA)
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["clean", "one.txt"]
+    leftovers = [p.name for p in tmp_path.iterdir() if p.name not in ("clean", "one.txt")]
+    assert leftovers == [".clean.lock"]  # no staging or previous output left behind
 
 
 def test_duplicate_ids_across_inputs_are_made_unique(tmp_path):
@@ -118,3 +119,30 @@ def test_refuses_to_replace_a_folder_that_is_not_an_output(tmp_path):
     with pytest.raises(ValueError, match="refusing to replace"):
         clean_corpus(inputs=[str(SEEDS)], out=str(tmp_path))
     assert (tmp_path / "precious.txt").read_text() == "keep me"
+
+
+def test_output_is_identical_with_one_and_two_workers(tmp_path):
+    """Same inputs and config give the same rows, in the same order, whatever the workers."""
+    inputs = tmp_path / "in"
+    shutil.copytree(SEEDS, inputs)
+    (inputs / "copy.txt").write_text(edited_copy((SEEDS / f"{ORIGINAL}.txt").read_text()))
+    tables = []
+    for n in (1, 2):
+        out = tmp_path / f"out{n}"
+        clean_corpus(
+            inputs=[str(inputs)], out=str(out), workers_count=n, config={"run": {"shard_size": 2}}
+        )
+        tables.append((read(out / "corpus"), read(out / "rejected")))
+    assert tables[0] == tables[1]
+    assert len(tables[0][0]) == 5
+
+
+def test_a_second_run_into_the_same_output_is_refused_at_once(tmp_path):
+    from flows.output import OutputError, output_lock
+
+    out = tmp_path / "clean"
+    with output_lock(out):
+        with pytest.raises(OutputError, match="another clean-corpus run is writing there"):
+            clean_corpus(inputs=[str(SEEDS)], out=str(out))
+    clean_corpus(inputs=[str(SEEDS)], out=str(out))  # the lock is free again
+    assert len(read(out / "corpus")) == 5

@@ -30,8 +30,8 @@ def test_exact_and_near_duplicates_join_the_longest_representative():
     edited = BASE.replace("Monday", "Tuesday").replace("Friday", "Saturday") + " More text."
     other = "A completely different story about the weather in the mountains this winter."
     dedup = Deduplicator(DedupConfig())
-    dedup.add(["a", "b"], [BASE, BASE.upper()])
-    dedup.add(["c", "d"], [edited, other])
+    dedup.add_texts(["a", "b"], [BASE, BASE.upper()])
+    dedup.add_texts(["c", "d"], [edited, other])
     clusters = dedup.resolve()
     assert clusters.cluster_id == ["c", "c", "c", "d"]
     assert clusters.cluster_size == [3, 3, 3, 1]
@@ -42,7 +42,7 @@ def test_exact_and_near_duplicates_join_the_longest_representative():
 
 def test_exact_duplicates_of_the_representative():
     dedup = Deduplicator(DedupConfig(representative="first"))
-    dedup.add(["a", "b"], [BASE, "  " + BASE.lower()])
+    dedup.add_texts(["a", "b"], [BASE, "  " + BASE.lower()])
     clusters = dedup.resolve()
     assert clusters.duplicate_of == [None, "a"]
     assert clusters.reason == [None, EXACT]
@@ -62,5 +62,5 @@ def test_documents_sharing_only_part_of_their_text_stay_apart():
         "winter plan once the storm had passed and the damage had been counted."
     )
     dedup = Deduplicator(DedupConfig())
-    dedup.add(["a", "b"], [f"{BASE}\n{second}", f"{BASE}\n{third}"])
+    dedup.add_texts(["a", "b"], [f"{BASE}\n{second}", f"{BASE}\n{third}"])
     assert dedup.resolve().cluster_size == [1, 1]
