@@ -54,12 +54,14 @@ class EncodingFixer:
 
     def fix_line(self, line: str) -> str:
         """ftfy on one line, repeated until it changes nothing more."""
-        config = self._markup_config if "<" in line else self._config
         for _ in range(_MAX_PASSES):
-            fixed = ftfy.fix_text(line, config)
+            fixed = ftfy.fix_text(line, self._markup_config if "<" in line else self._config)
+            if "\n" in fixed.rstrip("\n"):
+                # ftfy turned a U+2028 or a lone \r into a line break: fix each new line alone,
+                # as a second call on the whole text would
+                return "".join(self.fix_line(piece) for piece in _LINES.findall(fixed))
             if fixed == line:
                 break
-            config = self._markup_config if "<" in fixed else self._config
             line = fixed
         return line
 

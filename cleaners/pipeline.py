@@ -11,7 +11,7 @@ from cleaners.encoding import EncodingFixer
 from cleaners.escapes import EscapeFixer
 from cleaners.html import extract_html
 
-EMPTY, NO_CONTENT = "empty", "no_content"
+EMPTY, NO_CONTENT, ERROR = "empty", "no_content", "cleaning_error"
 
 
 class DocumentCleaner:
@@ -28,6 +28,15 @@ class DocumentCleaner:
         self.boilerplate = (
             BoilerplateStripper(config.boilerplate) if config.boilerplate.enabled else None
         )
+
+    def run_safely(self, doc: Document) -> Document:
+        """run(), except that a document a cleaner fails on is rejected with the error named
+        (and its text as it came) instead of stopping the whole run."""
+        try:
+            return self.run(doc)
+        except Exception as exc:
+            error = Change("cleaning_error", f"{type(exc).__name__}: {exc}"[:1000])
+            return dataclasses.replace(doc, reason=ERROR, changes=[*doc.changes, error])
 
     def run(self, doc: Document) -> Document:
         if doc.reason is not None:

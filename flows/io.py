@@ -4,6 +4,7 @@ schema, written once, and the readers that turn .txt/.jsonl/.html into shards.""
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -295,8 +296,19 @@ def documents_to_table(docs: Iterable[Document]) -> pa.Table:
 
 
 def write_table(table: pa.Table, path: Path) -> None:
+    """Written whole or not at all: a file that exists is complete (resume relies on it)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    pq.write_table(table, path, compression="zstd")
+    partial = path.with_name(f".{path.name}.{os.getpid()}.partial")
+    pq.write_table(table, partial, compression="zstd")
+    os.replace(partial, path)
+
+
+def write_json(path: Path, data: Any) -> None:
+    """Like write_table: the file exists only once it is complete."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(f".{path.name}.{os.getpid()}.partial")
+    partial.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    os.replace(partial, path)
 
 
 def read_table(path: Path, columns: list[str] | None = None) -> pa.Table:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import fcntl
+import hashlib
 import json
 import os
 import shutil
@@ -13,7 +14,10 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from flows.io import write_json
+
 MANIFEST = "manifest.json"
+STAGING = "output"  # inside the work folder: the output being assembled
 PACKAGES = ("clean-corpus", "prefect", "ftfy", "trafilatura", "datasketch", "pyarrow", "numpy")
 
 
@@ -58,20 +62,30 @@ def output_lock(out: Path) -> Iterator[None]:
             fcntl.flock(lock, fcntl.LOCK_UN)
 
 
-def make_staging_dir(out: Path) -> Path:
-    """A fresh staging folder beside `out`; left-overs of killed runs are removed (the caller
-    holds the output lock, so no other run is using them)."""
+def run_key(files: list[Path], config: dict[str, Any]) -> str:
+    """What a run's intermediate results depend on: the inputs (path, size, modification
+    time), the config and the versions of the code. Equal keys may reuse finished shards."""
+    stats = [(str(p), p.stat().st_size, p.stat().st_mtime_ns) for p in files]
+    blob = json.dumps([stats, config, package_versions()], sort_keys=True, default=str)
+    return hashlib.sha256(blob.encode()).hexdigest()[:16]
+
+
+def prepare_work_dir(out: Path, key: str) -> Path:
+    """The work folder of this run beside `out`: kept from an interrupted run with the same
+    key (so finished shards are not redone), anything else left over is removed. The caller
+    holds the output lock, so no other run is using these folders."""
     out.parent.mkdir(parents=True, exist_ok=True)
-    for stale in out.parent.glob(f".{out.name}.staging-*"):
-        shutil.rmtree(stale, ignore_errors=True)
+    work = out.parent / f".{out.name}.work-{key}"
+    for stale in out.parent.glob(f".{out.name}.work-*"):
+        if stale != work:
+            shutil.rmtree(stale, ignore_errors=True)
     for previous in out.parent.glob(f".{out.name}.previous-*"):
         if not out.exists():  # killed between the two renames of publish(): restore
             os.replace(previous, out)
         else:
             shutil.rmtree(previous, ignore_errors=True)
-    staging = out.parent / f".{out.name}.staging-{uuid.uuid4().hex[:12]}"
-    staging.mkdir()
-    return staging
+    work.mkdir(exist_ok=True)
+    return work
 
 
 def publish(staging: Path, out: Path) -> None:
@@ -94,4 +108,4 @@ def package_versions() -> dict[str, str]:
 
 
 def write_manifest(folder: Path, manifest: dict[str, Any]) -> None:
-    (folder / MANIFEST).write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n")
+    write_json(folder / MANIFEST, manifest)

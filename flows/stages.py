@@ -23,6 +23,7 @@ from flows.io import (
     fingerprint_schema,
     read_shard,
     read_table,
+    write_json,
     write_table,
 )
 
@@ -30,7 +31,7 @@ from flows.io import (
 def clean(shard: Shard, config: Config, out: str) -> int:
     """Read a shard's documents, clean each; write the cleaned shard. Returns its row count."""
     cleaner = DocumentCleaner(config)
-    table = documents_to_table(cleaner.run(doc) for doc in read_shard(shard))
+    table = documents_to_table(cleaner.run_safely(doc) for doc in read_shard(shard))
     write_table(table, Path(out))
     return table.num_rows
 
@@ -135,8 +136,9 @@ def _decisions_table(ids: list[str], rows: list[int | None], clusters: Clusters)
     )
 
 
-def write(name: str, cleaned: str, decisions: str, staging: str) -> dict[str, int]:
-    """Join a cleaned shard with its decisions; kept rows to corpus/, the rest to rejected/."""
+def write(name: str, cleaned: str, decisions: str, staging: str, marker: str) -> dict[str, int]:
+    """Join a cleaned shard with its decisions; kept rows to corpus/, the rest to rejected/.
+    The marker file, written last, holds the counts and says the shard is done."""
     table = read_table(Path(cleaned))
     decided = read_table(Path(decisions))
     changes = table["changes"]
@@ -180,4 +182,5 @@ def write(name: str, cleaned: str, decisions: str, staging: str) -> dict[str, in
             write_table(part, Path(staging) / folder / f"part-{name}.parquet")
     counts = Counter(rejected["reason"].to_pylist())
     counts["kept"] = corpus.num_rows
+    write_json(Path(marker), dict(counts))
     return dict(counts)

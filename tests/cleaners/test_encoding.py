@@ -1,5 +1,6 @@
 import re
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -43,6 +44,14 @@ def test_fast_path_gives_the_plain_path_output(text):
     """Skipping ftfy on plain-ASCII lines changes nothing: ftfy on every line gives the same."""
     lines = re.findall(r"[^\n]*\n|[^\n]+$", text)
     assert fix(text).text == "".join(fix.fix_line(line) for line in lines)
+
+
+@pytest.mark.parametrize("text", ["&ap;\u2028<", "<\u2028&ap;", "a\rb &amp; <"])
+def test_idempotent_when_ftfy_makes_new_lines(text):
+    """Found by bench/fuzz_cleaners.py: U+2028 becomes a line break, and the new lines must be
+    fixed as lines of their own (their '<' no longer protects the other line's entities)."""
+    once = fix(text).text
+    assert fix(once).text == once
 
 
 @settings(max_examples=300)
