@@ -22,7 +22,7 @@ from prefect.runtime import flow_run
 
 from cleaners.config import Config
 from flows import stages, workers
-from flows.io import OUTPUT_SCHEMA, Shard, find_input_files, plan_shards, write_table
+from flows.io import OUTPUT_SCHEMA, Shard, find_input_files, plan_shards, scan_inputs, write_table
 from flows.output import (
     STAGING,
     check_output_dir,
@@ -92,7 +92,14 @@ def clean_corpus(
         return now
 
     with output_lock(out_dir), workers.worker_pool(n_workers):
-        key = run_key(find_input_files(inputs), cfg.model_dump(mode="json"))
+        scan = scan_inputs(inputs)
+        if scan.skipped:
+            logger.warning(
+                "skipped %d file(s) that are not .txt/.jsonl/.html/.htm, e.g. %s",
+                len(scan.skipped),
+                scan.skipped[0],
+            )
+        key = run_key(scan.files, cfg.model_dump(mode="json"))
         work_dir = prepare_work_dir(out_dir, key)
         work = str(work_dir)
         t = time.perf_counter()
@@ -102,7 +109,9 @@ def clean_corpus(
         reused = sum((work_dir / "cleaned" / f"part-{name}.parquet").exists() for name in names)
         logger.info(
             "%d shard(s) (%d done by an interrupted run), %d worker process(es)",
-            len(shards), reused, n_workers,
+            len(shards),
+            reused,
+            n_workers,
         )
         cleaned = _results(clean.map(shards, config=unmapped(cfg), work=unmapped(work)))
         t = lap("clean", t)
@@ -130,6 +139,7 @@ def clean_corpus(
                 "rejected": sum(counts.values()),
                 "rejected_by_reason": dict(sorted(counts.items())),
             },
+            "skipped_files": [str(p) for p in scan.skipped],
             "shards": len(shards),
             "shards_reused": reused,
             "workers": n_workers,

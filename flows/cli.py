@@ -113,6 +113,8 @@ def print_summary(summary: dict[str, Any]) -> None:
     table.add_row("kept", str(counts["kept"]))
     for reason, n in counts["rejected_by_reason"].items():
         table.add_row(f"rejected: {reason}", str(n))
+    if summary.get("skipped_files"):
+        table.add_row("files skipped (not a supported type)", str(len(summary["skipped_files"])))
     table.add_row("seconds", f"{summary['seconds']['total']:.1f}")
     console = Console()
     console.print(table)

@@ -8,7 +8,7 @@ import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 from urllib.parse import urlsplit
 
 import pyarrow as pa
@@ -104,17 +104,21 @@ class Shard:
         return f"{self.index:05d}"
 
 
-def find_input_files(inputs: Iterable[str | Path]) -> list[Path]:
-    """Files named, and supported files under folders named (sorted); errors before any work."""
+class InputScan(NamedTuple):
+    files: list[Path]  # supported files, in input order (folders sorted)
+    skipped: list[Path]  # files inside named folders that are not of a supported type
+
+
+def scan_inputs(inputs: Iterable[str | Path]) -> InputScan:
+    """Files named, and supported files under folders named; errors before any work."""
     files: list[Path] = []
+    skipped: list[Path] = []
     for item in inputs:
         path = Path(item)
         if path.is_dir():
-            files.extend(
-                sorted(
-                    p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in INPUT_SUFFIXES
-                )
-            )
+            found = sorted(p for p in path.rglob("*") if p.is_file())
+            files.extend(p for p in found if p.suffix.lower() in INPUT_SUFFIXES)
+            skipped.extend(p for p in found if p.suffix.lower() not in INPUT_SUFFIXES)
         elif path.is_file():
             if path.suffix.lower() not in INPUT_SUFFIXES:
                 raise InputError(
@@ -132,7 +136,11 @@ def find_input_files(inputs: Iterable[str | Path]) -> list[Path]:
                 pass
         except OSError as exc:
             raise InputError(f"{path}: cannot be read: {exc.strerror or exc}") from exc
-    return files
+    return InputScan(files, skipped)
+
+
+def find_input_files(inputs: Iterable[str | Path]) -> list[Path]:
+    return scan_inputs(inputs).files
 
 
 def plan_shards(files: list[Path], shard_size: int) -> list[Shard]:

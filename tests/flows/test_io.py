@@ -10,6 +10,7 @@ from flows.io import (
     find_input_files,
     plan_shards,
     read_shard,
+    scan_inputs,
 )
 
 
@@ -26,8 +27,11 @@ def test_folders_are_searched_for_supported_files_in_sorted_order(tmp_path):
     (tmp_path / "b.txt").write_text("b")
     (tmp_path / "sub").mkdir()
     (tmp_path / "sub" / "a.html").write_text("<p>a</p>")
-    (tmp_path / "notes.md").write_text("ignored")
-    assert find_input_files([tmp_path]) == [tmp_path / "b.txt", tmp_path / "sub" / "a.html"]
+    (tmp_path / "notes.md").write_text("not a supported type")
+    assert scan_inputs([tmp_path]) == (
+        [tmp_path / "b.txt", tmp_path / "sub" / "a.html"],
+        [tmp_path / "notes.md"],
+    )
 
 
 def test_missing_path_and_unknown_type_are_errors_naming_the_path(tmp_path):
@@ -104,3 +108,20 @@ def test_lone_surrogates_from_json_can_be_stored(tmp_path):
     path = write_jsonl(tmp_path / "s.jsonl", ['{"id": "s", "text": "bad \\ud800 char"}'])
     table = documents_to_table(read_all([path]))
     assert table["text"].to_pylist() == ["bad \ufffd char"]
+
+
+def test_a_document_of_tens_of_megabytes_is_read_and_cleaned(tmp_path):
+    import random
+
+    from cleaners.config import Config
+    from cleaners.pipeline import DocumentCleaner
+    from tests.synthetic import article
+
+    rng = random.Random(1)
+    text = "\n\n".join(article(rng, 40) for _ in range(2200))
+    (tmp_path / "big.txt").write_text(text, encoding="utf-8")
+    [doc] = read_all([tmp_path / "big.txt"])
+    cleaned = DocumentCleaner(Config.load()).run(doc)
+    assert len(text) > 20_000_000
+    assert cleaned.reason is None
+    assert cleaned.text == text  # plain prose: nothing to fix or remove
