@@ -12,6 +12,7 @@ small, always-run version of this.
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 import tempfile
 import time
@@ -34,6 +35,7 @@ from flows.io import documents_to_table, plan_shards, read_shard
 CONFIG = Config.load()
 ARTIFACTS = st.sampled_from(
     [
+        *"ÃÂâ€™“”‘’–—…•†‡ﬁＡ，　\x85\xa0\u200b",
         '\\"',
         "\\n",
         "\\t",
@@ -93,7 +95,14 @@ def cleaner_never_errors(text: str) -> None:
     assert doc.reason in (None, "empty")
 
 
+def fast_path_exact(text: str) -> None:
+    fixer = EncodingFixer(CONFIG.encoding)
+    for line in re.findall(r"[^\n]*\n|[^\n]+$", text):
+        assert fixer.needs_ftfy(line) or fixer.fix_line(line) == line, f"fast path on {line!r}"
+
+
 TARGETS: dict[str, tuple[st.SearchStrategy, Callable]] = {
+    "encoding fast path": (TEXT, fast_path_exact),
     "encoding": (TEXT, idempotent(EncodingFixer(CONFIG.encoding))),
     "escapes": (TEXT, idempotent(EscapeFixer(CONFIG.escapes))),
     "boilerplate": (TEXT, idempotent(BoilerplateStripper(CONFIG.boilerplate))),

@@ -8,15 +8,58 @@ from __future__ import annotations
 
 import difflib
 import re
+import unicodedata
 
 import ftfy
+from ftfy.badness import MOJIBAKE_CATEGORIES, is_bad
+from ftfy.chardata import (
+    CONTROL_CHARS,
+    DOUBLE_QUOTE_RE,
+    LIGATURES,
+    SINGLE_QUOTE_RE,
+    WIDTH_MAP,
+)
 
 from cleaners.config import EncodingConfig
 from cleaners.document import Change, Cleaned, distinct
 
-# A line ftfy could change: anything outside printable ASCII, or an HTML entity. Plain
-# printable ASCII without '&' is already NFC, has no mojibake and nothing to unescape.
-_NEEDS_FTFY = re.compile(r"[^\t\n\x20-\x7e]|&")
+# Plain printable ASCII without '&' is NFC, has no mojibake and nothing to unescape.
+_NOT_PLAIN_ASCII = re.compile(r"[^\t\n\x20-\x7e]|&")
+# Characters one of ftfy's fixers acts on, read off ftfy's own tables and fixers: entities,
+# C1 controls, line breaks, surrogates, terminal escapes, control characters, and (when those
+# fixers are on) ligatures, full-width forms, curly quotes. Mojibake is ftfy's is_bad();
+# normalisation is unicodedata.is_normalized().
+_ALWAYS = "&\x1b\r\u2028\u2029\x80-\x9f\ud800-\udfff" + "".join(
+    re.escape(chr(c)) for c in sorted(CONTROL_CHARS)
+)
+
+
+# Every alternative of ftfy's BADNESS_RE (the mojibake detector behind is_bad) needs at least
+# one character of these categories or literals; a line with none of them is not bad, and
+# skips the detector's slow regex. Curly quotes, dashes and Greek/Cyrillic letters are not
+# needed here, which is what makes this worth it. tests/cleaners/test_encoding.py checks it.
+_MOJIBAKE_ANCHORS = re.compile(
+    "["
+    + "".join(
+        MOJIBAKE_CATEGORIES[name]
+        for name in ["c1", "bad", "upper_accented", "lower_accented", "currency", "box", "law"]
+    )
+    + MOJIBAKE_CATEGORIES["numeric"]
+    + "ŒœÂÃÎÐ×ØÙà√≈ÄâóвВГРСβΒΓΞΟā]"
+)
+
+
+def _fixer_triggers(config: ftfy.TextFixerConfig) -> re.Pattern[str]:
+    chars = _ALWAYS
+    if config.fix_latin_ligatures:
+        chars += "".join(re.escape(chr(c)) for c in sorted(LIGATURES))
+    if config.fix_character_width:
+        chars += "".join(re.escape(chr(c)) for c in sorted(WIDTH_MAP))
+    if config.uncurl_quotes:
+        chars += SINGLE_QUOTE_RE.pattern.strip("[]") + DOUBLE_QUOTE_RE.pattern.strip("[]")
+    return re.compile(f"[{chars}]")
+
+
 _MAX_PASSES = 3  # ftfy is nearly idempotent; a few passes reach its fixed point
 _MAX_FRAGMENT = 200
 _MAX_DIFF = 2000  # longer changed spans are recorded whole rather than diffed
@@ -39,18 +82,32 @@ class EncodingFixer:
         )
         # ftfy's own rule: text that contains '<' is markup, whose entities stay as written
         self._markup_config = self._config._replace(unescape_html=False)
+        self._triggers = _fixer_triggers(self._config)
 
     def __call__(self, text: str) -> Cleaned:
-        if not _NEEDS_FTFY.search(text):
+        if not _NOT_PLAIN_ASCII.search(text):
             return Cleaned(text, [])
         changes: list[Change] = []
         out: list[str] = []
         for line in _LINES.findall(text):
-            fixed = self.fix_line(line) if _NEEDS_FTFY.search(line) else line
+            fixed = self.fix_line(line) if self.needs_ftfy(line) else line
             if fixed != line:
                 changes.extend(_diff(line, fixed, self.name))
             out.append(fixed)
         return Cleaned("".join(out), distinct(changes))
+
+    def needs_ftfy(self, line: str) -> bool:
+        """False when ftfy would return the line unchanged: its first pass would find nothing
+        to unescape, no mojibake (is_bad is ftfy's own gate), nothing for any other fixer, and
+        the line already normalised. The fast path: most lines of real text skip ftfy."""
+        if not _NOT_PLAIN_ASCII.search(line):
+            return False
+        if self._triggers.search(line):
+            return True
+        if _MOJIBAKE_ANCHORS.search(line) and is_bad(line):
+            return True
+        form = self._config.normalization
+        return form is not None and not unicodedata.is_normalized(form, line)
 
     def fix_line(self, line: str) -> str:
         """ftfy on one line, repeated until it changes nothing more."""

@@ -1,11 +1,12 @@
 import re
 
 import pytest
+from ftfy.badness import BADNESS_RE, is_bad
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cleaners.config import EncodingConfig
-from cleaners.encoding import EncodingFixer
+from cleaners.encoding import _MOJIBAKE_ANCHORS, EncodingFixer
 
 fix = EncodingFixer()
 
@@ -38,12 +39,41 @@ def test_control_characters_are_removed():
     assert fix("bell\x07 here").text == "bell here"
 
 
-@settings(max_examples=500)
-@given(st.text(alphabet=st.characters(codec="utf-8") | st.sampled_from("&<>;Ã©â€™\r\n")))
-def test_fast_path_gives_the_plain_path_output(text):
-    """Skipping ftfy on plain-ASCII lines changes nothing: ftfy on every line gives the same."""
+# Characters that mojibake, entities and ftfy's other fixers are made of, mixed with plain text
+TRICKY = st.sampled_from(
+    [
+        *"&<>;#\r\n\t\x1b\x85\u2028\xa0ÃÂâ€™“”‘’–—…•†‡ﬁﬂＡ，　ｶ\ufeff\u200b",
+        *["&amp;", "&quot;", "Ã©", "â€™", "Ã\xa0", "e\u0301", "\ud83d"],
+    ]
+)
+FAST_PATH_CONFIGS = [
+    EncodingConfig(),
+    EncodingConfig(uncurl_quotes=True, fix_character_width=True, normalization="NFKC"),
+    EncodingConfig(fix_latin_ligatures=False, normalization=None),
+]
+
+
+@pytest.mark.parametrize("config", FAST_PATH_CONFIGS)
+@settings(max_examples=400)
+@given(text=st.lists(st.characters(codec="utf-8") | TRICKY, max_size=30).map("".join))
+def test_fast_path_gives_the_plain_path_output(config, text):
+    """Skipping ftfy on lines it would not change changes nothing: ftfy on every line gives
+    the same."""
+    fixer = EncodingFixer(config)
     lines = re.findall(r"[^\n]*\n|[^\n]+$", text)
-    assert fix(text).text == "".join(fix.fix_line(line) for line in lines)
+    assert fixer(text).text == "".join(fixer.fix_line(line) for line in lines)
+
+
+BADNESS_CHARS = sorted({c for c in BADNESS_RE.pattern if ord(c) > 127})
+
+
+@settings(max_examples=2000)
+@given(st.text(alphabet=st.sampled_from(BADNESS_CHARS) | st.characters(max_codepoint=127)))
+def test_lines_without_mojibake_anchors_are_not_bad(text):
+    """The fast path skips ftfy's is_bad() when no anchor character is present: that is only
+    right if is_bad() then really is False."""
+    if not _MOJIBAKE_ANCHORS.search(text):
+        assert not is_bad(text)
 
 
 @pytest.mark.parametrize("text", ["&ap;\u2028<", "<\u2028&ap;", "a\rb &amp; <"])
