@@ -1,0 +1,225 @@
+#!/usr/bin/env python3
+"""Throughput and memory of the whole pipeline: `clean-corpus run` on generated corpora.
+
+    .venv/bin/python bench/pipeline.py --docs 100000 --workers 1 2
+    .venv/bin/python bench/pipeline.py --docs 1000000 --workers 2
+    .venv/bin/python bench/pipeline.py --html 2000 --workers 1 2
+
+Corpora come from ../shared/bench/gen_corpus.py (generated once into bench/corpora/, which is
+git-ignored; the generator needs Debian's r-cran-janeaustenr and/or debian-handbook). HTML
+pages are the development pages of ../shared/datasets/trafilatura-eval/ repeated.
+
+For each run it prints: wall time of the command; the flow's own time from the first
+document read to the last row written (manifest.json `seconds.total`) and, beside it, what
+Prefect's start-up and shut-down cost (wall minus flow); MB/s of input per core and docs/s
+over the flow's time; peak RSS of the whole process tree (sampled every 0.1 s from /proc);
+and each stage's share of the flow's time. Run it alone: other jobs on the machine stretch it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = REPO.parent / "shared"
+CLI = REPO / ".venv" / "bin" / "clean-corpus"
+STAGES = ("plan", "clean", "signatures", "cluster", "write")
+
+
+def tree_rss_mb(pid: int) -> float:
+    """Resident memory of a process and all its descendants, from /proc."""
+    total = 0
+    stack = [pid]
+    while stack:
+        p = stack.pop()
+        try:
+            with open(f"/proc/{p}/status") as f:
+                for line in f:
+                    if line.startswith("VmRSS:"):
+                        total += int(line.split()[1])
+                        break
+            for task in os.listdir(f"/proc/{p}/task"):
+                with open(f"/proc/{p}/task/{task}/children") as f:
+                    stack.extend(int(c) for c in f.read().split())
+        except (FileNotFoundError, ProcessLookupError, PermissionError):
+            continue
+    return total / 1024
+
+
+def run_measured(command: list[str], env: dict[str, str]) -> tuple[float, float, int]:
+    """Wall seconds, peak tree RSS in MB, exit code."""
+    started = time.perf_counter()
+    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    peak = 0.0
+    done = threading.Event()
+
+    def sample() -> None:
+        nonlocal peak
+        while not done.is_set():
+            peak = max(peak, tree_rss_mb(process.pid))
+            time.sleep(0.1)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    _, stderr = process.communicate()
+    done.set()
+    sampler.join()
+    wall = time.perf_counter() - started
+    if process.returncode:
+        sys.stderr.write(stderr.decode(errors="replace")[-3000:])
+    return wall, peak, process.returncode
+
+
+def generate(docs: int, corpora: Path) -> Path:
+    folder = corpora / f"gen{docs}"
+    if not (folder / "docs.jsonl").exists():
+        print(f"generating {docs} documents into {folder} ...", file=sys.stderr, flush=True)
+        subprocess.run(
+            [
+                sys.executable,
+                str(SHARED / "bench" / "gen_corpus.py"),
+                "--docs",
+                str(docs),
+                "--seed",
+                "1",
+                "--out",
+                str(folder),
+            ],
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
+    return folder / "docs.jsonl"
+
+
+def html_pages(pages: int, corpora: Path) -> Path:
+    import pyarrow.parquet as pq
+
+    folder = corpora / f"html{pages}"
+    if not folder.exists():
+        table = pq.read_table(
+            SHARED / "datasets" / "trafilatura-eval" / "dev.parquet", columns=["html"]
+        )
+        htmls = table["html"].to_pylist()
+        partial = corpora / f".html{pages}.partial"
+        shutil.rmtree(partial, ignore_errors=True)
+        partial.mkdir(parents=True)
+        for i in range(pages):
+            (partial / f"page{i:06d}.html").write_bytes(htmls[i % len(htmls)])
+        partial.rename(folder)
+    return folder
+
+
+def trafilatura_alone(folder: Path) -> float:
+    """Seconds for trafilatura to extract every page in one process (bytes in, as we do)."""
+    code = (
+        "import sys, time, pathlib, trafilatura\n"
+        "pages = [p.read_bytes() for p in sorted(pathlib.Path(sys.argv[1]).glob('*.html'))]\n"
+        "t = time.perf_counter()\n"
+        "for page in pages:\n"
+        "    trafilatura.bare_extraction(page, include_comments=False, with_metadata=True)\n"
+        "print(time.perf_counter() - t)\n"
+    )
+    out = subprocess.run(
+        [str(REPO / ".venv" / "bin" / "python"), "-c", code, str(folder)],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    return float(out.stdout.strip())
+
+
+def measure(inputs: Path, workers: int, env: dict[str, str]) -> dict:
+    with tempfile.TemporaryDirectory(dir=REPO / "bench") as tmp:
+        out = Path(tmp) / "out"
+        command = [str(CLI), "run", str(inputs), "--out", str(out), "--workers", str(workers)]
+        wall, peak, code = run_measured(command, env)
+        if code:
+            raise SystemExit(f"clean-corpus failed ({code}): {' '.join(command)}")
+        manifest = json.loads((out / "manifest.json").read_text())
+    size = (
+        sum(p.stat().st_size for p in inputs.glob("*"))
+        if inputs.is_dir()
+        else inputs.stat().st_size
+    )
+    flow_s = manifest["seconds"]["total"]
+    return {
+        "docs": manifest["counts"]["in"],
+        "mb": size / 1e6,
+        "workers": workers,
+        "wall": wall,
+        "flow": flow_s,
+        "prefect": wall - flow_s,
+        "peak_mb": peak,
+        "mb_per_core": size / 1e6 / flow_s / workers,
+        "docs_per_s": manifest["counts"]["in"] / flow_s,
+        "shares": {s: manifest["seconds"].get(s, 0) / flow_s for s in STAGES},
+    }
+
+
+def print_rows(rows: list[dict], title: str) -> None:
+    print(f"\n{title}\n")
+    print(
+        "| docs | input MB | workers | wall s | flow s (first read to last write) "
+        "| Prefect start-up + shut-down s | MB/s per core | docs/s | peak RSS MB | "
+        + " | ".join(STAGES)
+        + " |"
+    )
+    print("|" + "---|" * (9 + len(STAGES)))
+    for r in rows:
+        shares = " | ".join(f"{r['shares'][s]:.0%}" for s in STAGES)
+        print(
+            f"| {r['docs']:,} | {r['mb']:.0f} | {r['workers']} | {r['wall']:.1f} | {r['flow']:.1f} "
+            f"| {r['prefect']:.1f} | {r['mb_per_core']:.2f} | {r['docs_per_s']:,.0f} "
+            f"| {r['peak_mb']:,.0f} | {shares} |",
+            flush=True,
+        )
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--docs", type=int, nargs="*", default=[], help="generated corpus sizes")
+    parser.add_argument("--html", type=int, default=0, help="HTML pages (0: none)")
+    parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
+    parser.add_argument("--corpora", type=Path, default=REPO / "bench" / "corpora")
+    args = parser.parse_args()
+    env = {
+        **os.environ,
+        "PREFECT_HOME": str(REPO / ".prefect"),
+        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+        "DO_NOT_TRACK": "1",
+    }
+    env.pop("PREFECT_API_URL", None)
+    args.corpora.mkdir(parents=True, exist_ok=True)
+    print(f"load before: {os.getloadavg()[0]:.2f}, cores: {len(os.sched_getaffinity(0))}")
+    for docs in args.docs:
+        jsonl = generate(docs, args.corpora)
+        print_rows(
+            [measure(jsonl, w, env) for w in args.workers], f"JSONL, {docs:,} generated documents"
+        )
+    if args.html:
+        folder = html_pages(args.html, args.corpora)
+        alone = trafilatura_alone(folder)
+        rows = [measure(folder, w, env) for w in args.workers]
+        print_rows(rows, f"HTML, {args.html:,} pages")
+        print(f"\ntrafilatura alone, one process: {alone:.1f} s, {args.html / alone:.1f} pages/s")
+        for r in rows:
+            pages_s = r["docs"] / r["flow"]
+            print(
+                f"clean-corpus, {r['workers']} worker(s): {pages_s:.1f} pages/s = "
+                f"{pages_s / (args.html / alone):.2f}x trafilatura alone"
+            )
+    print(f"\nload after: {os.getloadavg()[0]:.2f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
