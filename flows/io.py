@@ -212,13 +212,16 @@ def _read_file(path: Path, content_type: str) -> Document:
 
 
 def _read_jsonl(path: Path, start: int, end: int, first_line: int) -> Iterator[Document]:
+    """The records of one line range, read a line at a time (lines end at "\n" only, as
+    plan_shards counted them)."""
     with path.open("rb") as f:
         f.seek(start)
-        raw_lines = f.read(end - start).splitlines()
-    for line_no, raw in enumerate(raw_lines, start=first_line):
-        if not raw.strip():
-            continue  # blank lines between records hold no document
-        yield _jsonl_document(path, line_no, raw)
+        line_no = first_line
+        while f.tell() < end:
+            raw = f.readline()
+            if raw.strip():  # blank lines between records hold no document
+                yield _jsonl_document(path, line_no, raw.rstrip(b"\r\n"))
+            line_no += 1
 
 
 def _jsonl_document(path: Path, line_no: int, raw: bytes) -> Document:
@@ -301,6 +304,44 @@ def documents_to_table(docs: Iterable[Document]) -> pa.Table:
         ],
     }
     return pa.table(columns, schema=CLEANED_SCHEMA)
+
+
+class TableWriter:
+    """A Parquet file written batch by batch (one row group each), so a shard never has to be
+    in memory at once; like write_table, the file appears only when it is complete."""
+
+    def __init__(self, path: Path, schema: pa.Schema) -> None:
+        self.path = path
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._partial = path.with_name(f".{path.name}.{os.getpid()}.partial")
+        self._writer = pq.ParquetWriter(self._partial, schema, compression="zstd")
+        self.rows = 0
+
+    def write(self, table: pa.Table) -> None:
+        if table.num_rows:
+            self._writer.write_table(table)
+            self.rows += table.num_rows
+
+    def __enter__(self) -> TableWriter:
+        return self
+
+    def __exit__(self, exc_type: object, *_: object) -> None:
+        self._writer.close()
+        if exc_type is None:
+            os.replace(self._partial, self.path)
+        else:
+            self._partial.unlink(missing_ok=True)
+
+
+def batched(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
+    batch: list[Any] = []
+    for item in items:
+        batch.append(item)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
 
 
 def write_table(table: pa.Table, path: Path) -> None:

@@ -16,9 +16,12 @@ from cleaners.config import Config
 from cleaners.dedup import Clusters, Deduplicator, Fingerprints, fingerprint
 from cleaners.pipeline import DocumentCleaner
 from flows.io import (
+    CLEANED_SCHEMA,
     DECISIONS_SCHEMA,
     OUTPUT_SCHEMA,
     Shard,
+    TableWriter,
+    batched,
     documents_to_table,
     fingerprint_schema,
     read_shard,
@@ -27,13 +30,17 @@ from flows.io import (
     write_table,
 )
 
+BATCH = 1000  # documents in memory at once within a shard
+
 
 def clean(shard: Shard, config: Config, out: str) -> int:
     """Read a shard's documents, clean each; write the cleaned shard. Returns its row count."""
     cleaner = DocumentCleaner(config)
-    table = documents_to_table(cleaner.run_safely(doc) for doc in read_shard(shard))
-    write_table(table, Path(out))
-    return table.num_rows
+    cleaned = (cleaner.run_safely(doc) for doc in read_shard(shard))
+    with TableWriter(Path(out), CLEANED_SCHEMA) as writer:
+        for batch in batched(cleaned, BATCH):
+            writer.write(documents_to_table(batch))
+    return writer.rows
 
 
 def fingerprints(cleaned: str, config: Config, out: str) -> int:

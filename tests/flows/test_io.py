@@ -125,3 +125,12 @@ def test_a_document_of_tens_of_megabytes_is_read_and_cleaned(tmp_path):
     assert len(text) > 20_000_000
     assert cleaned.reason is None
     assert cleaned.text == text  # plain prose: nothing to fix or remove
+
+
+def test_jsonl_lines_end_at_newline_only(tmp_path):
+    """A stray carriage return inside a record must not split it or shift line numbers."""
+    path = tmp_path / "cr.jsonl"
+    path.write_bytes(b'{"id": "a", "text": "one\rtwo"}\n{"id": "b", "text": "three"}\n')
+    docs = [d for s in plan_shards([path], 1) for d in read_shard(s)]
+    assert [(d.doc_id, d.source) for d in docs] == [("cr:1", f"{path}:1"), ("b", f"{path}:2")]
+    assert docs[0].reason == MALFORMED  # a raw control character is not valid JSON
