@@ -11,17 +11,18 @@ from __future__ import annotations
 import json
 import shutil
 import time
-from collections import Counter
 from datetime import UTC, datetime
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
 from prefect import flow, get_run_logger, task, unmapped
+from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run
 
 from cleaners.config import Config
-from flows import stages, workers
+from flows import progress, stages, workers
 from flows.io import OUTPUT_SCHEMA, Shard, find_input_files, plan_shards, scan_inputs, write_table
 from flows.output import (
     STAGING,
@@ -33,9 +34,11 @@ from flows.output import (
     run_key,
     write_manifest,
 )
+from flows.report import markdown as report_markdown
+from flows.report import merge as merge_reports
 
 
-@task(name="plan", cache_policy=NO_CACHE)
+@task(name="plan", task_run_name="plan", cache_policy=NO_CACHE)
 def plan(inputs: list[str], shard_size: int) -> list[Shard]:
     return plan_shards(find_input_files(inputs), shard_size)
 
@@ -45,32 +48,39 @@ def clean(shard: Shard, config: Config, work: str) -> str:
     out = Path(work) / "cleaned" / f"part-{shard.name}.parquet"
     if not out.exists():
         workers.run(stages.clean, shard, config, str(out))
+    progress.current().advance(shard.size)
     return str(out)
 
 
-@task(name="signatures", task_run_name="signatures-{name}", cache_policy=NO_CACHE)
-def signatures(name: str, cleaned: str, config: Config, work: str) -> str:
-    out = Path(work) / "fingerprints" / f"part-{name}.parquet"
+@task(name="signatures", task_run_name="signatures-{shard.name}", cache_policy=NO_CACHE)
+def signatures(shard: Shard, cleaned: str, config: Config, work: str) -> str:
+    out = Path(work) / "fingerprints" / f"part-{shard.name}.parquet"
     if not out.exists():
         workers.run(stages.fingerprints, cleaned, config, str(out))
+    progress.current().advance(shard.size)
     return str(out)
 
 
-@task(name="cluster", cache_policy=NO_CACHE)
+@task(name="cluster", task_run_name="cluster", cache_policy=NO_CACHE)
 def cluster(fingerprints: list[str], config: Config, work: str) -> list[str]:
-    return stages.cluster(fingerprints, config, work)
+    decisions = stages.cluster(fingerprints, config, work)
+    progress.current().advance(1)
+    return decisions
 
 
-@task(name="write", task_run_name="write-{name}", cache_policy=NO_CACHE, retries=2)
-def write(name: str, cleaned: str, decisions: str, work: str) -> dict[str, int]:
-    marker = Path(work) / "written" / f"part-{name}.json"
+@task(name="write", task_run_name="write-{shard.name}", cache_policy=NO_CACHE, retries=2)
+def write(shard: Shard, cleaned: str, decisions: str, work: str) -> dict[str, Any]:
+    marker = Path(work) / "written" / f"part-{shard.name}.json"
     if marker.exists():
-        return json.loads(marker.read_text())
-    staging = str(Path(work) / STAGING)
-    return workers.run(stages.write, name, cleaned, decisions, staging, str(marker))
+        report = json.loads(marker.read_text())
+    else:
+        staging = str(Path(work) / STAGING)
+        report = workers.run(stages.write, shard.name, cleaned, decisions, staging, str(marker))
+    progress.current().advance(shard.size)
+    return report
 
 
-@flow(name="clean_corpus", log_prints=True)
+@flow(name="clean_corpus")
 def clean_corpus(
     inputs: list[str],
     out: str = "data/clean",
@@ -84,12 +94,12 @@ def clean_corpus(
     n_workers = workers_count or workers.default_workers()
     out_dir = Path(out)
     check_output_dir(out_dir)
-    timings: dict[str, float] = {}
+    reporter = progress.current()
+    marks: list[tuple[str, float]] = []  # (stage, when it started)
 
-    def lap(stage: str, since: float) -> float:
-        now = time.perf_counter()
-        timings[stage] = round(now - since, 3)
-        return now
+    def stage(name: str, total: int, unit: str = "docs") -> None:
+        marks.append((name, time.perf_counter()))
+        reporter.stage(name, total, unit)
 
     with output_lock(out_dir), workers.worker_pool(n_workers):
         scan = scan_inputs(inputs)
@@ -99,62 +109,61 @@ def clean_corpus(
                 len(scan.skipped),
                 scan.skipped[0],
             )
-        key = run_key(scan.files, cfg.model_dump(mode="json"))
-        work_dir = prepare_work_dir(out_dir, key)
+        work_dir = prepare_work_dir(out_dir, run_key(scan.files, cfg.model_dump(mode="json")))
         work = str(work_dir)
-        t = time.perf_counter()
+        stage("plan", 1, "step")
         shards = plan(inputs, cfg.run.shard_size)
-        names = [s.name for s in shards]
-        t = lap("plan", t)
-        reused = sum((work_dir / "cleaned" / f"part-{name}.parquet").exists() for name in names)
+        reporter.advance(1)
+        total = sum(s.size for s in shards)
+        reused = sum((work_dir / "cleaned" / f"part-{s.name}.parquet").exists() for s in shards)
         logger.info(
             "%d shard(s) (%d done by an interrupted run), %d worker process(es)",
             len(shards),
             reused,
             n_workers,
         )
+        stage("clean", total)
         cleaned = _results(clean.map(shards, config=unmapped(cfg), work=unmapped(work)))
-        t = lap("clean", t)
-        prints = _results(signatures.map(names, cleaned, config=unmapped(cfg), work=unmapped(work)))
-        t = lap("signatures", t)
+        stage("signatures", total)
+        prints = _results(signatures.map(shards, cleaned, unmapped(cfg), unmapped(work)))
+        stage("cluster", 1, "step")
         decisions = cluster(prints, cfg, work)
-        t = lap("cluster", t)
-        counts: Counter[str] = Counter()
-        for result in _results(write.map(names, cleaned, decisions, work=unmapped(work))):
-            counts.update(result)
-        t = lap("write", t)
+        stage("write", total)
+        written = _results(write.map(shards, cleaned, decisions, work=unmapped(work)))
+        marks.append(("end", time.perf_counter()))
         staging = work_dir / STAGING
         for folder in ("corpus", "rejected"):  # an empty table still has its schema on disk
             if not (staging / folder).exists():
                 write_table(OUTPUT_SCHEMA.empty_table(), staging / folder / "part-00000.parquet")
-        kept = counts.pop("kept", 0)
+        seconds = {a: round(t2 - t1, 3) for (a, t1), (_, t2) in pairwise(marks)}
         summary = {
             "run_id": str(flow_run.get_id() or ""),
             "created": datetime.now(UTC).isoformat(timespec="seconds"),
             "inputs": [str(i) for i in inputs],
             "output": str(out_dir),
-            "counts": {
-                "in": kept + sum(counts.values()),
-                "kept": kept,
-                "rejected": sum(counts.values()),
-                "rejected_by_reason": dict(sorted(counts.items())),
-            },
+            **merge_reports(written),
             "skipped_files": [str(p) for p in scan.skipped],
             "shards": len(shards),
             "shards_reused": reused,
             "workers": n_workers,
-            "seconds": {**timings, "total": round(time.perf_counter() - started, 3)},
+            "seconds": {**seconds, "total": round(time.perf_counter() - started, 3)},
             "config": cfg.model_dump(mode="json"),
             "versions": package_versions(),
         }
         write_manifest(staging, summary)
         publish(staging, out_dir)
         shutil.rmtree(work_dir)
+    create_markdown_artifact(
+        markdown=report_markdown(summary),
+        key="clean-corpus-report",
+        description=f"clean-corpus run into {out_dir}",
+    )
+    counts = summary["counts"]
     logger.info(
         "%d documents in, %d kept, %d rejected -> %s",
-        summary["counts"]["in"],
-        kept,
-        summary["counts"]["rejected"],
+        counts["in"],
+        counts["kept"],
+        counts["rejected"],
         out_dir,
     )
     return summary

@@ -1,10 +1,12 @@
-"""clean-corpus: the command line."""
+"""clean-corpus: the command line (run, serve, ui)."""
 
 from __future__ import annotations
 
 import argparse
 import os
 import sys
+import time
+import urllib.request
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +18,11 @@ PREFECT_DEFAULTS = {
     "PREFECT_LOGGING_LEVEL": "WARNING",
     "PREFECT_LOGGING_TO_API_WHEN_MISSING_FLOW": "ignore",
 }
+LOCAL_SERVER = "http://127.0.0.1:4200/api"  # where `clean-corpus ui` (make ui) listens
+
+
+class UsageError(Exception):
+    """A problem with what the user asked for, reported as one line and exit code 2."""
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -24,6 +31,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Turn scraped web text into a clean, deduplicated Parquet corpus.",
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
     run = commands.add_parser(
         "run",
         help="clean and deduplicate inputs into a Parquet corpus",
@@ -35,43 +43,80 @@ def build_parser() -> argparse.ArgumentParser:
             "when it is set."
         ),
     )
-    run.add_argument(
+    _add_job_arguments(run)
+    run.add_argument("--quiet", action="store_true", help="no progress and no summary")
+    run.set_defaults(handler=run_command)
+
+    serve = commands.add_parser(
+        "serve",
+        help="run the cleaning on a schedule (needs a Prefect server: see `ui`)",
+        description=(
+            "Serve the flow clean_corpus as a deployment with a schedule; its runs show in the "
+            "Prefect UI. Uses PREFECT_API_URL, or the local server `clean-corpus ui` starts. "
+            "Stop with Ctrl-C."
+        ),
+    )
+    _add_job_arguments(serve)
+    when = serve.add_mutually_exclusive_group(required=True)
+    when.add_argument("--cron", metavar="EXPR", help='cron schedule, e.g. "0 3 * * *"')
+    when.add_argument("--interval", type=int, metavar="SECONDS", help="run every SECONDS")
+    serve.add_argument("--name", default="clean-corpus", help="deployment name")
+    serve.set_defaults(handler=serve_command)
+
+    ui = commands.add_parser(
+        "ui",
+        help="start a local Prefect server and UI (Ctrl-C stops it)",
+        description="Start `prefect server start` on a loopback address, print its URL, and "
+        "stop it cleanly on Ctrl-C. Its state lives in PREFECT_HOME.",
+    )
+    ui.add_argument("--host", default="127.0.0.1")
+    ui.add_argument("--port", type=int, default=4200)
+    ui.set_defaults(handler=ui_command)
+    return parser
+
+
+def _add_job_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
         "inputs",
         nargs="+",
         metavar="INPUT",
         help=".txt (one document, id = file stem), .jsonl (objects with id and text) or "
         ".html/.htm files, or folders holding them",
     )
-    run.add_argument(
+    parser.add_argument(
         "--out",
         default="data/clean",
         metavar="DIR",
         help="output folder, replaced when the run succeeds (default: data/clean)",
     )
-    run.add_argument("--config", metavar="FILE", help="TOML file merged over the default rules")
-    run.add_argument(
-        "--shard-size",
-        type=int,
-        metavar="N",
-        help="documents per shard (default from config: 10000)",
+    parser.add_argument("--config", metavar="FILE", help="TOML file merged over the default rules")
+    parser.add_argument(
+        "--shard-size", type=int, metavar="N", help="documents per shard (default: 10000)"
     )
-    run.add_argument(
+    parser.add_argument(
         "--workers",
         type=int,
         metavar="N",
         help="worker processes for cleaning and signatures (default: all cores)",
     )
-    return parser
+    parser.add_argument(
+        "--dask-address",
+        metavar="ADDR",
+        help="run the tasks on this Dask cluster (e.g. tcp://scheduler:8786) instead",
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    if args.command == "run":
-        return run(args)
-    return 2
+    try:
+        return args.handler(args)
+    except UsageError as exc:
+        print(f"clean-corpus: error: {exc}", file=sys.stderr)
+        return 2
 
 
-def run(args: argparse.Namespace) -> int:
+def _job(args: argparse.Namespace) -> dict[str, Any]:
+    """Check what a run needs before any work; the flow's parameters."""
     from cleaners.config import Config
     from flows.io import InputError, find_input_files
     from flows.output import OutputError, check_output_dir
@@ -81,26 +126,104 @@ def run(args: argparse.Namespace) -> int:
         if args.shard_size:
             overrides["run"] = {"shard_size": args.shard_size}
         config = Config.load(args.config, **overrides)
-        find_input_files(args.inputs)  # every named path exists and is readable, before any work
+        find_input_files(args.inputs)  # every named path exists and is readable
         check_output_dir(Path(args.out))
     except (InputError, OutputError, ValueError, OSError) as exc:
-        print(f"clean-corpus: error: {exc}", file=sys.stderr)
-        return 2
+        raise UsageError(str(exc)) from exc
+    for key, value in PREFECT_DEFAULTS.items():
+        os.environ.setdefault(key, value)
+    return {
+        "inputs": [str(Path(i).resolve()) for i in args.inputs],
+        "out": str(Path(args.out).resolve()),
+        "config": config.model_dump(mode="json"),
+        "workers_count": 1 if args.dask_address else args.workers,
+    }
+
+
+def _flow(dask_address: str | None):
+    from flows.clean_corpus import clean_corpus
+
+    if not dask_address:
+        return clean_corpus
+    from prefect_dask import DaskTaskRunner
+
+    return clean_corpus.with_options(task_runner=DaskTaskRunner(address=dask_address))
+
+
+def run_command(args: argparse.Namespace) -> int:
+    from flows.progress import reporting
+
+    parameters = _job(args)
+    if os.environ.get("PREFECT_API_URL") and not args.quiet:
+        print(f"Sending this run to the Prefect server at {os.environ['PREFECT_API_URL']}")
+    with reporting(quiet=args.quiet):
+        summary = _flow(args.dask_address)(**parameters)
+    if not args.quiet:
+        print_summary(summary)
+    return 0
+
+
+def serve_command(args: argparse.Namespace) -> int:
+    parameters = _job(args)
+    api = os.environ.get("PREFECT_API_URL")
+    if not api:
+        if not server_is_up(LOCAL_SERVER):
+            raise UsageError(
+                "serving needs a Prefect server: start one with `make ui` (or "
+                "`clean-corpus ui`), or set PREFECT_API_URL"
+            )
+        api = os.environ["PREFECT_API_URL"] = LOCAL_SERVER
+    print(f"Serving clean_corpus/{args.name} on {api} (Ctrl-C stops it)")
+    _flow(args.dask_address).serve(
+        name=args.name, interval=args.interval, cron=args.cron, parameters=parameters
+    )
+    return 0
+
+
+def ui_command(args: argparse.Namespace) -> int:
+    import shutil
+    import subprocess
 
     for key, value in PREFECT_DEFAULTS.items():
         os.environ.setdefault(key, value)
-    if os.environ.get("PREFECT_API_URL"):
-        print(f"Sending this run to the Prefect server at {os.environ['PREFECT_API_URL']}")
-    from flows.clean_corpus import clean_corpus
-
-    summary = clean_corpus(
-        inputs=[str(i) for i in args.inputs],
-        out=args.out,
-        config=config.model_dump(mode="json"),
-        workers_count=args.workers,
-    )
-    print_summary(summary)
+    url = f"http://{args.host}:{args.port}"
+    if server_is_up(f"{url}/api"):
+        print(f"A Prefect server is already running at {url}")
+        return 0
+    prefect = shutil.which("prefect", path=str(Path(sys.executable).parent)) or "prefect"
+    command = [prefect, "server", "start", "--host", args.host, "--port", str(args.port)]
+    server = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + 90
+        while not server_is_up(f"{url}/api"):
+            if server.poll() is not None or time.monotonic() > deadline:
+                error = (
+                    server.stderr.read().decode(errors="replace")[-2000:] if server.stderr else ""
+                )
+                raise UsageError(f"the Prefect server did not start:\n{error}")
+            time.sleep(0.5)
+        print(f"Prefect UI: {url}")
+        print(f"Runs go there with: export PREFECT_API_URL={url}/api")
+        print("Ctrl-C stops the server.", flush=True)
+        server.wait()
+    except KeyboardInterrupt:
+        print("Stopping the Prefect server ...")
+    finally:
+        if server.poll() is None:
+            server.terminate()
+            try:
+                server.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                server.kill()
     return 0
+
+
+def server_is_up(api_url: str) -> bool:
+    try:
+        with urllib.request.urlopen(f"{api_url}/health", timeout=2) as response:
+            return response.status == 200
+    except OSError:
+        return False
 
 
 def print_summary(summary: dict[str, Any]) -> None:
@@ -109,10 +232,10 @@ def print_summary(summary: dict[str, Any]) -> None:
 
     counts = summary["counts"]
     table = Table(title="clean-corpus", show_header=False, title_justify="left")
-    table.add_row("documents in", str(counts["in"]))
-    table.add_row("kept", str(counts["kept"]))
+    table.add_row("documents in", f"{counts['in']:,}")
+    table.add_row("kept", f"{counts['kept']:,}")
     for reason, n in counts["rejected_by_reason"].items():
-        table.add_row(f"rejected: {reason}", str(n))
+        table.add_row(f"rejected: {reason}", f"{n:,}")
     if summary.get("skipped_files"):
         table.add_row("files skipped (not a supported type)", str(len(summary["skipped_files"])))
     table.add_row("seconds", f"{summary['seconds']['total']:.1f}")

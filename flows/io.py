@@ -98,10 +98,16 @@ class Shard:
     start: int = 0  # jsonl: byte offset of the first line
     end: int = 0  # jsonl: byte offset just past the last line
     first_line: int = 1
+    lines: int = 0  # jsonl: lines in the range
 
     @property
     def name(self) -> str:
         return f"{self.index:05d}"
+
+    @property
+    def size(self) -> int:
+        """Documents in the shard, at most (blank JSONL lines hold none): for progress."""
+        return self.lines if self.kind == "jsonl" else len(self.paths)
 
 
 class InputScan(NamedTuple):
@@ -156,8 +162,10 @@ def plan_shards(files: list[Path], shard_size: int) -> list[Shard]:
     for path in files:
         if path.suffix.lower() in JSONL_SUFFIXES:
             flush_files()
-            for start, end, first_line in _line_ranges(path, shard_size):
-                shards.append(Shard(len(shards), "jsonl", (str(path),), start, end, first_line))
+            for start, end, first_line, lines in _line_ranges(path, shard_size):
+                shards.append(
+                    Shard(len(shards), "jsonl", (str(path),), start, end, first_line, lines)
+                )
         else:
             pending.append(str(path))
             if len(pending) >= shard_size:
@@ -166,7 +174,7 @@ def plan_shards(files: list[Path], shard_size: int) -> list[Shard]:
     return shards
 
 
-def _line_ranges(path: Path, lines_per_range: int) -> Iterator[tuple[int, int, int]]:
+def _line_ranges(path: Path, lines_per_range: int) -> Iterator[tuple[int, int, int, int]]:
     start = offset = 0
     first_line = line_no = 1
     count = 0
@@ -176,10 +184,10 @@ def _line_ranges(path: Path, lines_per_range: int) -> Iterator[tuple[int, int, i
             count += 1
             line_no += 1
             if count == lines_per_range:
-                yield start, offset, first_line
+                yield start, offset, first_line, count
                 start, first_line, count = offset, line_no, 0
     if count:
-        yield start, offset, first_line
+        yield start, offset, first_line, count
 
 
 def read_shard(shard: Shard) -> Iterator[Document]:
@@ -358,6 +366,13 @@ def write_json(path: Path, data: Any) -> None:
     partial = path.with_name(f".{path.name}.{os.getpid()}.partial")
     partial.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     os.replace(partial, path)
+
+
+def read_batches(path: Path, rows: int) -> Iterator[pa.Table]:
+    """A Parquet file as tables of at most `rows` rows, in order."""
+    parquet = pq.ParquetFile(path)
+    for batch in parquet.iter_batches(batch_size=rows):
+        yield pa.Table.from_batches([batch], schema=parquet.schema_arrow)
 
 
 def read_table(path: Path, columns: list[str] | None = None) -> pa.Table:

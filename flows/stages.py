@@ -6,8 +6,9 @@ small return values. The Prefect tasks in clean_corpus.py only call them.
 
 from __future__ import annotations
 
-from collections import Counter
+from contextlib import ExitStack
 from pathlib import Path
+from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -24,11 +25,13 @@ from flows.io import (
     batched,
     documents_to_table,
     fingerprint_schema,
+    read_batches,
     read_shard,
     read_table,
     write_json,
     write_table,
 )
+from flows.report import ShardReport
 
 BATCH = 1000  # documents in memory at once within a shard
 
@@ -143,11 +146,34 @@ def _decisions_table(ids: list[str], rows: list[int | None], clusters: Clusters)
     )
 
 
-def write(name: str, cleaned: str, decisions: str, staging: str, marker: str) -> dict[str, int]:
-    """Join a cleaned shard with its decisions; kept rows to corpus/, the rest to rejected/.
-    The marker file, written last, holds the counts and says the shard is done."""
-    table = read_table(Path(cleaned))
-    decided = read_table(Path(decisions))
+def write(name: str, cleaned: str, decisions: str, staging: str, marker: str) -> dict[str, Any]:
+    """Join a cleaned shard with its decisions, batch by batch; kept rows to corpus/, the rest
+    to rejected/. Returns (and leaves in the marker file, written last, which says the shard
+    is done) a small report: counts, removals per rule with samples, its largest clusters."""
+    report = ShardReport()
+    batches = zip(
+        read_batches(Path(cleaned), BATCH), read_batches(Path(decisions), BATCH), strict=True
+    )
+    with ExitStack() as files:  # a file is completed, or removed if the shard fails
+        writers: dict[str, TableWriter] = {}
+        for table, decided in batches:
+            out = _output_batch(table, decided)
+            kept = pc.is_null(out["reason"])
+            for folder, part in (("corpus", kept), ("rejected", pc.invert(kept))):
+                rows = out.filter(part)
+                if not rows.num_rows:
+                    continue
+                if folder not in writers:
+                    path = Path(staging) / folder / f"part-{name}.parquet"
+                    writers[folder] = files.enter_context(TableWriter(path, OUTPUT_SCHEMA))
+                writers[folder].write(rows)
+            report.add(out, kept)
+    summary = report.as_dict()
+    write_json(Path(marker), summary)
+    return summary
+
+
+def _output_batch(table: pa.Table, decided: pa.Table) -> pa.Table:
     changes = table["changes"]
     if pc.any(pc.not_equal(table["doc_id"], decided["doc_id"])).as_py():
         changes = pa.array(
@@ -164,8 +190,7 @@ def write(name: str, cleaned: str, decisions: str, staging: str, marker: str) ->
             ],
             type=OUTPUT_SCHEMA.field("changes").type,
         )
-    reason = pc.coalesce(table["reason"], decided["reason"])
-    out = pa.table(
+    return pa.table(
         {
             "doc_id": decided["doc_id"],
             "source": table["source"],
@@ -176,18 +201,9 @@ def write(name: str, cleaned: str, decisions: str, staging: str, marker: str) ->
             "cluster_size": decided["cluster_size"],
             "duplicate_of": decided["duplicate_of"],
             "similarity": decided["similarity"],
-            "reason": reason,
+            "reason": pc.coalesce(table["reason"], decided["reason"]),
             "site": table["site"],
             "metadata": table["metadata"],
         },
         schema=OUTPUT_SCHEMA,
     )
-    kept = pc.is_null(reason)
-    corpus, rejected = out.filter(kept), out.filter(pc.invert(kept))
-    for folder, part in (("corpus", corpus), ("rejected", rejected)):
-        if part.num_rows:
-            write_table(part, Path(staging) / folder / f"part-{name}.parquet")
-    counts = Counter(rejected["reason"].to_pylist())
-    counts["kept"] = corpus.num_rows
-    write_json(Path(marker), dict(counts))
-    return dict(counts)

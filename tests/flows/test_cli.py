@@ -39,3 +39,25 @@ def test_run_with_a_config_file_prints_a_summary(tmp_path, capsys):
     texts = pq.read_table(out / "corpus").column("text").to_pylist()
     assert len(texts) == 5
     assert not any(title in t for t in texts)
+
+
+@pytest.mark.usefixtures("prefect_harness")
+def test_progress_lines_per_stage_when_not_on_a_terminal(tmp_path, capsys):
+    assert main(["run", str(SEEDS), "--out", str(tmp_path / "out"), "--workers", "1"]) == 0
+    err = capsys.readouterr().err
+    for stage in (
+        "plan: 1 step",
+        "clean: 5 docs",
+        "signatures: 5 docs",
+        "cluster: 1 step",
+        "write: 5 docs",
+    ):
+        assert stage in err
+
+
+@pytest.mark.usefixtures("prefect_harness")
+def test_quiet_prints_no_progress_and_no_summary(tmp_path, capsys):
+    assert main(["run", str(SEEDS), "--out", str(tmp_path / "out"), "--quiet"]) == 0
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert "clean: " not in err and "documents in" not in err  # (Prefect's own log may show)
