@@ -17,7 +17,7 @@ export PREFECT_SERVER_ANALYTICS_ENABLED := false
 export DO_NOT_TRACK := 1
 export PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS := 60
 
-.PHONY: setup run test lint format clean
+.PHONY: setup run test ui screenshot lint format clean
 
 setup: $(VENV)/.synced
 
@@ -31,6 +31,12 @@ $(VENV)/.synced: pyproject.toml uv.lock | $(UV)
 
 run: setup
 	$(BIN)/clean-corpus run seeds --out data/clean
+
+ui: setup
+	$(BIN)/clean-corpus ui
+
+screenshot: setup
+	$(BIN)/python docs/make_screenshot.py
 
 test: setup
 	$(BIN)/ruff check .
