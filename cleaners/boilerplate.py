@@ -1,5 +1,6 @@
 """Web boilerplate that survives as whole lines of scraped text: comment forms, widgets, share
-bars, footers, a trailing tag-spam line, a slug line repeating the title, runs of blank lines.
+bars, footers, a trailing tag-spam line, a slug line repeating the title, runs of blank lines,
+and (layout.py) the menus, headers and footers around the article, judged by context.
 
 Every rule looks at whole lines and removes whole lines; a sentence that merely mentions a
 phrase ("Leave a reply below, said the editor.") is prose and stays.
@@ -12,9 +13,10 @@ from collections.abc import Iterable
 
 from cleaners.config import BoilerplateConfig
 from cleaners.document import Change, Cleaned
+from cleaners.layout import layout_rules
+from cleaners.line_features import words
 
 _APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "\u00a0": " "})
-_WORD = re.compile(r"[^\W_]+(?:['.][^\W_]+)*", re.UNICODE)
 _SENTENCE_END = re.compile(r"[.!?…:;\"”»)]\s*$")
 # Frequent English function words: keyword lines have (almost) none, prose is full of them.
 FUNCTION_WORDS = frozenset(
@@ -31,10 +33,6 @@ FUNCTION_WORDS = frozenset(
 def normalise_line(line: str) -> str:
     """Lowercase, straight apostrophes, single spaces: the form phrase rules compare."""
     return " ".join(line.translate(_APOSTROPHES).lower().split())
-
-
-def words(line: str) -> list[str]:
-    return _WORD.findall(line)
 
 
 class BoilerplateStripper:
@@ -84,6 +82,10 @@ class BoilerplateStripper:
             i = _last_content_line(lines, doomed)
             if i is not None and self._is_tag_spam(lines, i, doomed):
                 doomed[i] = "boilerplate.tag_spam"
+        if self.config.layout.enabled:
+            rows = [i for i in range(len(lines)) if i not in doomed]
+            found = layout_rules([lines[i] for i in rows], self.config.layout)
+            doomed.update((rows[k], rule) for k, rule in found.items())
         changes.extend(Change(doomed[i], lines[i]) for i in sorted(doomed))
         return [line for i, line in enumerate(lines) if i not in doomed]
 
