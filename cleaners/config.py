@@ -89,6 +89,24 @@ class BoilerplateConfig(_Section):
         return patterns
 
 
+class ChromeConfig(_Section):
+    """Corpus-level site chrome (cleaners/chrome.py)."""
+
+    enabled: bool = True
+    min_docs: int = Field(5, ge=2)
+    min_share: float = Field(0.2, ge=0, le=1)
+    sketch_size: int = Field(64, ge=2)
+    article_key_words: int = Field(8, ge=1)
+    prune: bool = True
+
+    @field_validator("sketch_size")
+    @classmethod
+    def _holds_min_docs(cls, size: int, info: Any) -> int:
+        if size < info.data.get("min_docs", 0):
+            raise ValueError("sketch_size must be at least min_docs")
+        return size
+
+
 class DedupConfig(_Section):
     enabled: bool = True
     ngram: int = Field(5, ge=1)
@@ -106,6 +124,7 @@ class Config(_Section):
     encoding: EncodingConfig = EncodingConfig()
     escapes: EscapesConfig = EscapesConfig()
     boilerplate: BoilerplateConfig = BoilerplateConfig()
+    chrome: ChromeConfig = ChromeConfig()
     dedup: DedupConfig = DedupConfig()
     run: RunConfig = RunConfig()
 
