@@ -50,18 +50,22 @@ class BoilerplateStripper:
         self._widget_headers = {normalise_line(h) for h in config.widget_headers}
         self._widget_labels = {normalise_line(label) for label in config.widget_labels}
 
-    def __call__(self, text: str, title: str | None = None) -> Cleaned:
+    def __call__(self, text: str, title: str | None = None, layout: bool = True) -> Cleaned:
+        """`layout=False` skips the context and position rules (layout.py): for text whose
+        layout an extractor already judged (trafilatura on HTML)."""
         changes: list[Change] = []
         lines = text.split("\n")
         while True:
-            kept = self._strip_once(lines, title, changes)
+            kept = self._strip_once(lines, title, changes, layout)
             if len(kept) == len(lines):
                 break
             lines = kept
         lines = self._squeeze_blank_lines(lines, changes)
         return Cleaned("\n".join(lines), changes)
 
-    def _strip_once(self, lines: list[str], title: str | None, changes: list[Change]) -> list[str]:
+    def _strip_once(
+        self, lines: list[str], title: str | None, changes: list[Change], layout: bool
+    ) -> list[str]:
         doomed: dict[int, str] = {}
         in_widget = False
         for i, line in enumerate(lines):
@@ -82,7 +86,7 @@ class BoilerplateStripper:
             i = _last_content_line(lines, doomed)
             if i is not None and self._is_tag_spam(lines, i, doomed):
                 doomed[i] = "boilerplate.tag_spam"
-        if self.config.layout.enabled:
+        if layout and self.config.layout.enabled:
             rows = [i for i in range(len(lines)) if i not in doomed]
             found = layout_rules([lines[i] for i in rows], self.config.layout)
             doomed.update((rows[k], rule) for k, rule in found.items())
