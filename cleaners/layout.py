@@ -12,9 +12,10 @@ Around that content, named rules remove the rest:
   boilerplate.menu_block    a run of chrome between two parts of the article
 The top boundary moves up to the line that repeats the page title (the first line of a
 scraped page is its <title>, and the article starts at its heading), or else keeps a few
-heading lines directly above the first paragraph. A line that reads as a sentence is never
-removed by these rules, and documents shorter than `min_lines` are left alone: without
-enough context, keeping a line is the safe choice.
+heading lines directly above the first paragraph. A line that reads as a sentence is not
+removed by these rules, except below the article past a line that is neither (the footer:
+newsletter prompts, author bios, legal notices); documents shorter than `min_lines` are left
+alone: without enough context, keeping a line is the safe choice.
 """
 
 from __future__ import annotations
@@ -47,9 +48,13 @@ def layout_rules(lines: Sequence[str], config: LayoutConfig) -> dict[int, str]:
         while top > 0 and first - top < config.head_lines and scores[top - 1] > heading:
             top -= 1
     kept.update(range(top, first))
+    prose = [reads_as_prose(lines[i], config) for i in rows]
+    # below the article, past the first line that is not a sentence, sentences are chrome
+    # too: newsletter prompts, author bios, legal notices under a footer menu
+    footer = next((k for k in range(last + 1, len(rows)) if not prose[k]), len(rows))
     doomed: dict[int, str] = {}
     for k, i in enumerate(rows):
-        if k in kept or reads_as_prose(lines[i], config):
+        if k in kept or (prose[k] and k < footer):
             continue
         doomed[i] = TOP if k < top else BOTTOM if k > last else MENU
     return doomed
