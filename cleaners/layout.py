@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from itertools import pairwise
 
 from cleaners.config import LayoutConfig
 from cleaners.line_features import line_scores, reads_as_prose, words
@@ -40,12 +41,16 @@ def layout_rules(lines: Sequence[str], config: LayoutConfig) -> dict[int, str]:
     if not segments:
         return {}
     kept = {k for start, end in segments for k in range(start, end + 1)}
+    for (_, end), (start, _) in pairwise(segments):
+        if start - end - 1 < config.menu_min_lines:  # a heading, a short list: the article's
+            kept.update(range(end + 1, start))
     first, last = segments[0][0], segments[-1][1]
     top = _title_anchor(lines, rows, first, config)
     if top is None:
         top = first
-        heading = config.separator_score
-        while top > 0 and first - top < config.head_lines and scores[top - 1] > heading:
+        while (
+            top > 0 and first - top < config.head_lines and _heading(rows, scores, top - 1, config)
+        ):
             top -= 1
     kept.update(range(top, first))
     prose = [reads_as_prose(lines[i], config) for i in rows]
@@ -58,6 +63,14 @@ def layout_rules(lines: Sequence[str], config: LayoutConfig) -> dict[int, str]:
             continue
         doomed[i] = TOP if k < top else BOTTOM if k > last else MENU
     return doomed
+
+
+def _heading(rows: Sequence[int], scores: Sequence[float], k: int, config: LayoutConfig) -> bool:
+    """A line on its own above the article, not a separator line nor an item of a list (a
+    line with chrome-like lines right above it, with no blank line between)."""
+    if scores[k] <= config.separator_score:
+        return False
+    return k == 0 or rows[k] - rows[k - 1] > 1 or scores[k - 1] >= 0
 
 
 def content_segments(scores: Sequence[float], config: LayoutConfig) -> list[tuple[int, int]]:
