@@ -54,6 +54,7 @@ class LayoutConfig(_Section):
     date_score: float = Field(-0.6, le=0)
     medium_score: float = 0.3
     heading_score: float = Field(-0.2, le=0)
+    list_factor: float = Field(2.0, ge=1)
     run_free: int = Field(2, ge=0)
     run_growth: float = Field(1.0, ge=0)
     min_segment_score: float = Field(2.5, ge=0)

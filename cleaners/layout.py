@@ -36,7 +36,7 @@ def layout_rules(lines: Sequence[str], config: LayoutConfig) -> dict[int, str]:
     rows = [i for i, line in enumerate(lines) if line.strip()]
     if not config.enabled or len(rows) < config.min_lines:
         return {}
-    scores = line_scores([lines[i] for i in rows], config)
+    scores = _list_items(rows, line_scores([lines[i] for i in rows], config), config)
     segments = content_segments(_run_penalty(scores, config), config)
     if not segments:
         return {}
@@ -104,6 +104,20 @@ def _best_stretch(scores: Sequence[float], lo: int, hi: int) -> tuple[float, int
         if total > 0 and (best is None or total > best[0]):
             best = (total, start, k)
     return best
+
+
+def _list_items(rows: Sequence[int], scores: list[float], config: LayoutConfig) -> list[float]:
+    """Chrome-like lines glued to one another (no blank line between: the items of a list,
+    where scraped text keeps blocks apart with blank lines) weigh `list_factor` times more."""
+    out = list(scores)
+    for k, score in enumerate(scores):
+        if score >= 0:
+            continue
+        above = k > 0 and rows[k] - rows[k - 1] == 1 and scores[k - 1] < 0
+        below = k + 1 < len(rows) and rows[k + 1] - rows[k] == 1 and scores[k + 1] < 0
+        if above or below:
+            out[k] = score * config.list_factor
+    return out
 
 
 def _run_penalty(scores: Sequence[float], config: LayoutConfig) -> list[float]:
