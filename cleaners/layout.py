@@ -15,7 +15,8 @@ scraped page is its <title>, and the article starts at its heading), or else kee
 heading lines directly above the first paragraph. A line that reads as a sentence is not
 removed by these rules, except below the article past a line that is neither (the footer:
 newsletter prompts, author bios, legal notices); documents shorter than `min_lines` are left
-alone: without enough context, keeping a line is the safe choice.
+alone, and so are pages whose best stretch scores under `min_article_score` (a poem, a
+list, a form): without enough context, keeping a line is the safe choice.
 """
 
 from __future__ import annotations
@@ -37,9 +38,10 @@ def layout_rules(lines: Sequence[str], config: LayoutConfig) -> dict[int, str]:
     if not config.enabled or len(rows) < config.min_lines:
         return {}
     scores = _list_items(rows, line_scores([lines[i] for i in rows], config), config)
-    segments = content_segments(_run_penalty(scores, config), config)
-    if not segments:
-        return {}
+    penalised = _run_penalty(scores, config)
+    segments = content_segments(penalised, config)
+    if not segments or max(_total(penalised, s) for s in segments) < config.min_article_score:
+        return {}  # no clear article (a poem, a list, a form): keep the page
     kept = {k for start, end in segments for k in range(start, end + 1)}
     for (_, end), (start, _) in pairwise(segments):
         if start - end - 1 < config.menu_min_lines:  # a heading, a short list: the article's
@@ -91,6 +93,10 @@ def content_segments(scores: Sequence[float], config: LayoutConfig) -> list[tupl
         found.append((start, end))
         pending += [(lo, start), (end + 1, hi)]
     return sorted(found)
+
+
+def _total(scores: Sequence[float], segment: tuple[int, int]) -> float:
+    return sum(scores[segment[0] : segment[1] + 1])
 
 
 def _best_stretch(scores: Sequence[float], lo: int, hi: int) -> tuple[float, int, int] | None:

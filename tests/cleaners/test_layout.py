@@ -26,6 +26,16 @@ ARTICLE = [
     "the monitoring mission",
     "Observers from the United Nations will attend every session, a spokesperson said, and a "
     "summary will be published after each day of negotiations in the Swiss city.",
+    "Previous rounds broke down over the order of the steps: one side wanted the prisoners "
+    "first, the other the corridor, and neither would move until the mediators proposed to "
+    "take both at once.",
+    "Families of the prisoners gathered outside the hotel on Monday evening, holding pictures "
+    "of their relatives and asking the negotiators not to leave Geneva without an agreement.",
+    "The mediators have kept the agenda short on purpose, one of them told reporters, because "
+    "every earlier attempt to settle all questions at once ended in a walkout before the end "
+    "of the first week.",
+    "A second round is already planned for the spring if this one ends with a first "
+    "agreement, and both capitals have said that they would send the same delegations back.",
 ]
 FOOTER = [
     "Related",
@@ -42,6 +52,17 @@ GERMAN = [
     "Was auf dem Tisch liegt",
     "Beobachter der Vereinten Nationen nehmen an jeder Sitzung teil, sagte eine Sprecherin, und "
     "nach jedem Verhandlungstag wird eine Zusammenfassung veröffentlicht.",
+    "Frühere Runden waren an der Reihenfolge der Schritte gescheitert: Die eine Seite wollte "
+    "zuerst die Gefangenen, die andere den Korridor, und keine bewegte sich, bis die Vermittler "
+    "vorschlugen, beides zugleich zu verhandeln.",
+    "Angehörige der Gefangenen versammelten sich am Montagabend vor dem Hotel, hielten Bilder "
+    "ihrer Verwandten hoch und baten die Unterhändler, Genf nicht ohne eine Einigung zu "
+    "verlassen.",
+    "Die Vermittler haben die Tagesordnung mit Absicht kurz gehalten, sagte einer von ihnen, "
+    "weil jeder frühere Versuch, alle Fragen auf einmal zu lösen, vor dem Ende der ersten "
+    "Woche mit einem Abbruch geendet hatte.",
+    "Eine zweite Runde ist bereits für das Frühjahr geplant, wenn diese mit einer ersten "
+    "Einigung endet, und beide Hauptstädte wollen dieselben Delegationen zurückschicken.",
 ]
 
 
@@ -114,3 +135,12 @@ PAGE = st.tuples(MENU, st.lists(st.one_of(PROSE, MENU.map(" ".join)), max_size=2
 def test_idempotent_and_never_raises(text):
     once = strip(text).text
     assert strip(once).text == once
+
+
+def test_a_page_without_a_clear_article_is_left_alone():
+    poem = ["Roses in the rain", "a window left open", "the kettle sings", "nobody home"] * 3
+    form = "Your email address will not be published, and you can leave a comment below here."
+    page = [*NAV, *poem, form, *FOOTER[:3]]
+    assert layout_rules(page, CONFIG.layout) == {}
+    strict = Config.load(boilerplate={"layout": {"min_article_score": 0}}).boilerplate.layout
+    assert set(poem) <= {page[i] for i in layout_rules(page, strict)}
