@@ -1,5 +1,6 @@
 """Web boilerplate that survives as whole lines of scraped text: comment forms, widgets, share
-bars, footers, a trailing tag-spam line, a slug line repeating the title, runs of blank lines.
+bars, footers, a trailing tag-spam line, a slug line repeating the title, runs of blank lines,
+and (layout.py) the menus, headers and footers around the article, judged by context.
 
 Every rule looks at whole lines and removes whole lines; a sentence that merely mentions a
 phrase ("Leave a reply below, said the editor.") is prose and stays.
@@ -12,9 +13,10 @@ from collections.abc import Iterable
 
 from cleaners.config import BoilerplateConfig
 from cleaners.document import Change, Cleaned
+from cleaners.layout import layout_rules
+from cleaners.line_features import words
 
 _APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "\u00a0": " "})
-_WORD = re.compile(r"[^\W_]+(?:['.][^\W_]+)*", re.UNICODE)
 _SENTENCE_END = re.compile(r"[.!?…:;\"”»)]\s*$")
 # Frequent English function words: keyword lines have (almost) none, prose is full of them.
 FUNCTION_WORDS = frozenset(
@@ -33,10 +35,6 @@ def normalise_line(line: str) -> str:
     return " ".join(line.translate(_APOSTROPHES).lower().split())
 
 
-def words(line: str) -> list[str]:
-    return _WORD.findall(line)
-
-
 class BoilerplateStripper:
     """Removes boilerplate lines by the rules of a BoilerplateConfig; idempotent (it repeats
     until no rule fires, since one removal can expose the next trailing line)."""
@@ -52,18 +50,22 @@ class BoilerplateStripper:
         self._widget_headers = {normalise_line(h) for h in config.widget_headers}
         self._widget_labels = {normalise_line(label) for label in config.widget_labels}
 
-    def __call__(self, text: str, title: str | None = None) -> Cleaned:
+    def __call__(self, text: str, title: str | None = None, layout: bool = True) -> Cleaned:
+        """`layout=False` skips the context and position rules (layout.py): for text whose
+        layout an extractor already judged (trafilatura on HTML)."""
         changes: list[Change] = []
         lines = text.split("\n")
         while True:
-            kept = self._strip_once(lines, title, changes)
+            kept = self._strip_once(lines, title, changes, layout)
             if len(kept) == len(lines):
                 break
             lines = kept
         lines = self._squeeze_blank_lines(lines, changes)
         return Cleaned("\n".join(lines), changes)
 
-    def _strip_once(self, lines: list[str], title: str | None, changes: list[Change]) -> list[str]:
+    def _strip_once(
+        self, lines: list[str], title: str | None, changes: list[Change], layout: bool
+    ) -> list[str]:
         doomed: dict[int, str] = {}
         in_widget = False
         for i, line in enumerate(lines):
@@ -84,6 +86,10 @@ class BoilerplateStripper:
             i = _last_content_line(lines, doomed)
             if i is not None and self._is_tag_spam(lines, i, doomed):
                 doomed[i] = "boilerplate.tag_spam"
+        if layout and self.config.layout.enabled:
+            rows = [i for i in range(len(lines)) if i not in doomed]
+            found = layout_rules([lines[i] for i in rows], self.config.layout)
+            doomed.update((rows[k], rule) for k, rule in found.items())
         changes.extend(Change(doomed[i], lines[i]) for i in sorted(doomed))
         return [line for i, line in enumerate(lines) if i not in doomed]
 

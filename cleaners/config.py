@@ -39,6 +39,33 @@ class SlugConfig(_Section):
     min_parts: int = Field(3, ge=2)
 
 
+class LayoutConfig(_Section):
+    """Context and position rules (cleaners/layout.py); scores from cleaners/line_features.py."""
+
+    enabled: bool = True
+    min_lines: int = Field(8, ge=1)
+    prose_words: int = Field(10, ge=1)
+    short_words: int = Field(5, ge=1)
+    cap_words: int = Field(60, ge=1)
+    min_stopword_ratio: float = Field(0.15, ge=0, le=1)
+    short_score: float = Field(-0.4, le=0)
+    separator_score: float = Field(-1.0, le=0)
+    ellipsis_score: float = Field(-0.5, le=0)
+    date_score: float = Field(-0.6, le=0)
+    medium_score: float = 0.3
+    heading_score: float = Field(-0.2, le=0)
+    list_factor: float = Field(2.0, ge=1)
+    run_free: int = Field(2, ge=0)
+    run_growth: float = Field(1.0, ge=0)
+    min_article_score: float = Field(12.0, ge=0)
+    min_segment_score: float = Field(2.5, ge=0)
+    min_segment_share: float = Field(0.25, ge=0, le=1)
+    menu_min_lines: int = Field(6, ge=1)
+    head_lines: int = Field(2, ge=0)
+    title_anchor_words: int = Field(3, ge=1)
+    protected_words: int = Field(3, ge=1)
+
+
 class BoilerplateConfig(_Section):
     enabled: bool = True
     max_blank_lines: int = Field(1, ge=0)
@@ -50,6 +77,7 @@ class BoilerplateConfig(_Section):
     widget_labels: list[str] = []
     tag_spam: TagSpamConfig = TagSpamConfig()
     slug: SlugConfig = SlugConfig()
+    layout: LayoutConfig = LayoutConfig()
 
     @field_validator("patterns", "extra_patterns")
     @classmethod
@@ -62,6 +90,24 @@ class BoilerplateConfig(_Section):
             except re.error as exc:
                 raise ValueError(f"pattern {pattern!r} is not a valid regex: {exc}") from exc
         return patterns
+
+
+class ChromeConfig(_Section):
+    """Corpus-level site chrome (cleaners/chrome.py)."""
+
+    enabled: bool = True
+    min_docs: int = Field(5, ge=2)
+    min_share: float = Field(0.2, ge=0, le=1)
+    sketch_size: int = Field(64, ge=2)
+    article_key_words: int = Field(8, ge=1)
+    prune: bool = True
+
+    @field_validator("sketch_size")
+    @classmethod
+    def _holds_min_docs(cls, size: int, info: Any) -> int:
+        if size < info.data.get("min_docs", 0):
+            raise ValueError("sketch_size must be at least min_docs")
+        return size
 
 
 class DedupConfig(_Section):
@@ -81,6 +127,7 @@ class Config(_Section):
     encoding: EncodingConfig = EncodingConfig()
     escapes: EscapesConfig = EscapesConfig()
     boilerplate: BoilerplateConfig = BoilerplateConfig()
+    chrome: ChromeConfig = ChromeConfig()
     dedup: DedupConfig = DedupConfig()
     run: RunConfig = RunConfig()
 

@@ -13,6 +13,22 @@ _META_CHARSET = re.compile(
 )
 
 _SNIFF = 8192
+# A page whose non-ASCII bytes are almost all valid UTF-8 is UTF-8 with a few stray bytes
+# (a pasted cp1252 "ü" in a UTF-8 page), not a legacy encoding: at most this share invalid.
+_MOSTLY_UTF8 = 0.1
+# Labels browsers read as another encoding (WHATWG Encoding Standard): pages declaring
+# ISO-8859-1 are written in windows-1252, GB2312 pages in GBK/GB18030, and so on.
+_WHATWG = {
+    "iso8859-1": "cp1252",
+    "ascii": "cp1252",
+    "iso8859-9": "cp1254",
+    "iso8859-11": "cp874",
+    "tis-620": "cp874",
+    "gb2312": "gb18030",
+    "gbk": "gb18030",
+    "euc_kr": "cp949",
+    "shift_jis": "cp932",
+}
 
 
 class Decoded(NamedTuple):
@@ -27,7 +43,9 @@ def looks_binary(data: bytes) -> bool:
 
 
 def decode_bytes(data: bytes, declared: str | None = None) -> Decoded:
-    """Strict UTF-8 first (a page's declared charset is often wrong); else charset detection.
+    """Strict UTF-8 first (a page's declared charset is often wrong); then UTF-8 with a few
+    stray bytes; then the declared charset when the bytes decode in it without error; else
+    charset detection.
 
     Detection often finds several encodings equally plausible (cp1250 and cp1252 decode most
     Latin text without "chaos"); among those, the declared charset wins, then cp1252, the
@@ -41,6 +59,16 @@ def decode_bytes(data: bytes, declared: str | None = None) -> Decoded:
         pass
     if looks_binary(data):
         return Decoded(None, None)
+    mostly = _mostly_utf8(data)
+    if mostly is not None:
+        return Decoded(mostly, "utf-8")
+    codec = _codec_name(declared)
+    codec = _WHATWG.get(codec, codec) if codec else None
+    if codec and codec != "utf-8":
+        try:
+            return Decoded(data.decode(codec), codec)
+        except (UnicodeDecodeError, LookupError):
+            pass
     matches = list(from_bytes(data))
     if not matches:
         return Decoded(None, None)
@@ -52,6 +80,20 @@ def decode_bytes(data: bytes, declared: str | None = None) -> Decoded:
             return Decoded(str(match), match.encoding)
     best = matches[0]
     return Decoded(str(best), best.encoding)
+
+
+def _mostly_utf8(data: bytes) -> str | None:
+    """UTF-8 text with a few invalid bytes, each read as cp1252 (the usual stray); None when
+    too many of the non-ASCII bytes are invalid for the page to be UTF-8."""
+    text = data.decode("utf-8", "surrogateescape")
+    stray = sum(1 for c in text if "\udc80" <= c <= "\udcff")
+    valid = sum(1 for c in text if ord(c) > 0x7F) - stray
+    if stray > _MOSTLY_UTF8 * valid:
+        return None
+    return "".join(
+        bytes([ord(c) - 0xDC00]).decode("cp1252", "replace") if "\udc80" <= c <= "\udcff" else c
+        for c in text
+    )
 
 
 def declared_charset(html: bytes) -> str | None:

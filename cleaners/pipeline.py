@@ -43,7 +43,8 @@ class DocumentCleaner:
             return doc
         text, title = doc.text, doc.title
         changes: list[Change] = list(doc.changes)
-        if doc.content_type == "html":
+        extracted_html = doc.content_type == "html"
+        if extracted_html:
             extracted = extract_html(text)
             if not extracted.text.strip():
                 return dataclasses.replace(doc, reason=NO_CONTENT)  # keep the page as it came
@@ -57,7 +58,8 @@ class DocumentCleaner:
         if title and self.escapes is not None:
             title = self.escapes(title).text
         if self.boilerplate is not None:
-            text, removed = self.boilerplate(text, title=title)
+            # trafilatura already judged the page's layout; our line rules still apply
+            text, removed = self.boilerplate(text, title=title, layout=not extracted_html)
             changes.extend(removed)
         text = text.strip("\n")
         return dataclasses.replace(

@@ -1,4 +1,4 @@
-"""clean-corpus: the command line (run, serve, ui)."""
+"""clean-corpus: the command line (run, serve, ui, explain)."""
 
 from __future__ import annotations
 
@@ -72,6 +72,18 @@ def build_parser() -> argparse.ArgumentParser:
     ui.add_argument("--host", default="127.0.0.1")
     ui.add_argument("--port", type=int, default=4200)
     ui.set_defaults(handler=ui_command)
+
+    explain = commands.add_parser(
+        "explain",
+        help="show what the cleaners removed from one document, grouped by rule",
+        description="Read OUT/corpus and OUT/rejected and print DOC_ID's removed lines and "
+        "replacements, grouped by the rule that made them.",
+    )
+    explain.add_argument("doc_id", metavar="DOC_ID", help="the document's doc_id in the output")
+    explain.add_argument(
+        "--out", default="data/clean", metavar="DIR", help="a clean-corpus output folder"
+    )
+    explain.set_defaults(handler=lambda args: explain_document(args.doc_id, Path(args.out)))
     return parser
 
 
@@ -215,6 +227,45 @@ def ui_command(args: argparse.Namespace) -> int:
                 server.wait(timeout=20)
             except subprocess.TimeoutExpired:
                 server.kill()
+    return 0
+
+
+def explain_document(doc_id: str, out: Path) -> int:
+    """Print one document's changes grouped by rule, and where the document ended up."""
+    import pyarrow.compute as pc
+    import pyarrow.dataset as ds
+
+    columns = ["doc_id", "title", "reason", "duplicate_of", "changes"]
+    row = None
+    for folder in ("corpus", "rejected"):
+        if not (out / folder).is_dir():
+            raise UsageError(f"{out}: not a clean-corpus output")
+        table = ds.dataset(out / folder, format="parquet").to_table(
+            columns=columns, filter=pc.field("doc_id") == doc_id
+        )
+        if table.num_rows:
+            row = table.to_pylist()[0]
+            break
+    if row is None:
+        print(f"clean-corpus: error: no document {doc_id!r} in {out}", file=sys.stderr)
+        return 1
+    where = f"rejected ({row['reason']})" if row["reason"] else "kept"
+    if row["duplicate_of"]:
+        where += f", duplicate of {row['duplicate_of']}"
+    print(f"{doc_id}: {where}" + (f" | {row['title']}" if row["title"] else ""))
+    groups: dict[str, list[dict[str, Any]]] = {}
+    for change in row["changes"] or []:
+        groups.setdefault(change["rule"], []).append(change)
+    if not groups:
+        print("no changes")
+    for rule, changes in groups.items():
+        print(f"\n{rule} ({len(changes)})")
+        for change in changes:
+            removed = change["removed"].replace("\n", "\\n")
+            if change["replacement"] is None:
+                print(f"  - {removed}")
+            else:
+                print(f"  ~ {removed} -> {change['replacement']}")
     return 0
 
 

@@ -131,7 +131,7 @@ PROSE_LINE = st.lists(SENTENCE, min_size=1, max_size=4).map(" ".join)
 BOILERPLATE = st.sampled_from(["Leave a Reply", "Back To Top", "What's Your Reaction?", ""])
 
 
-@settings(max_examples=300)
+@settings(max_examples=300, deadline=None)
 @given(st.lists(st.one_of(PROSE_LINE, BOILERPLATE), min_size=1, max_size=15))
 def test_prose_lines_are_never_removed(lines):
     kept = strip("\n".join(lines)).text.split("\n")
@@ -140,7 +140,7 @@ def test_prose_lines_are_never_removed(lines):
             assert line in kept
 
 
-@settings(max_examples=300)
+@settings(max_examples=300, deadline=None)
 @given(st.lists(st.one_of(PROSE_LINE, BOILERPLATE, st.text()), max_size=12).map("\n".join))
 def test_idempotent_and_never_raises(text):
     once = strip(text).text

@@ -21,3 +21,32 @@ def test_binary_is_not_text():
 def test_lone_surrogates_become_replacement_characters():
     assert without_lone_surrogates("a\ud800b") == "a\ufffdb"
     assert without_lone_surrogates("plain") == "plain"
+
+
+POLISH = (
+    "Ziemniaki na szóstej, surówka na dziesiątej: żeby pomóc, trzeba wiedzieć, którą drogą iść."
+)
+
+
+def test_utf8_page_with_a_stray_legacy_byte_stays_utf8():
+    data = (FRENCH * 3).encode("utf-8") + b" Mitgef" + b"\xfc" + b"hl."
+    text, encoding = decode_bytes(data, "utf-8")
+    assert encoding == "utf-8"
+    assert text == FRENCH * 3 + " Mitgefühl."
+
+
+def test_declared_charset_is_used_when_the_bytes_decode_in_it():
+    data = (POLISH * 3).encode("iso-8859-2")
+    assert decode_bytes(data, "ISO-8859-2").text == POLISH * 3
+
+
+def test_iso_8859_1_is_read_as_windows_1252_like_browsers_do():
+    data = "„Rhein“ – 5 €".encode("cp1252") + (FRENCH * 2).encode("cp1252")
+    assert decode_bytes(data, "iso-8859-1").text == "„Rhein“ – 5 €" + FRENCH * 2
+
+
+def test_a_declared_charset_that_does_not_fit_the_bytes_is_ignored():
+    data = (POLISH * 3).encode("cp1250")
+    text, encoding = decode_bytes(data, "shift_jis")
+    assert encoding not in ("shift_jis", "cp932")
+    assert text.startswith("Ziemniaki na szóstej, surówka na dziesi")

@@ -1,3 +1,4 @@
+import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
@@ -61,3 +62,70 @@ def test_quiet_prints_no_progress_and_no_summary(tmp_path, capsys):
     out, err = capsys.readouterr()
     assert out == ""
     assert "clean: 5 docs" not in err  # no progress lines (Prefect's own log may show)
+
+
+def write_output(out, rows):
+    """A small real clean-corpus output, written with the output schema."""
+    from flows.io import OUTPUT_SCHEMA, write_table
+
+    for folder in ("corpus", "rejected"):
+        part = [
+            {f.name: r.get(f.name) for f in OUTPUT_SCHEMA}
+            for r in rows
+            if (r.get("reason") is None) == (folder == "corpus")
+        ]
+        write_table(
+            pa.Table.from_pylist(part, schema=OUTPUT_SCHEMA), out / folder / "part-0.parquet"
+        )
+
+
+def change(rule, removed, replacement=None):
+    return {"rule": rule, "removed": removed, "replacement": replacement}
+
+
+def test_explain_groups_one_documents_changes_by_rule(tmp_path, capsys):
+    out = tmp_path / "out"
+    write_output(
+        out,
+        [
+            {
+                "doc_id": "a b",
+                "source": "in/a b.txt",
+                "text": "Body.",
+                "changes": [
+                    change("boilerplate.top_block", "Home"),
+                    change("encoding", "cafÃ©", "café"),
+                    change("boilerplate.top_block", "World"),
+                    change("chrome", "© 2024 Planet"),
+                ],
+            },
+            {
+                "doc_id": "b",
+                "source": "in/b.txt",
+                "text": "Body.",
+                "changes": [change("boilerplate.phrase", "Other document's line")],
+                "reason": "near_duplicate",
+                "duplicate_of": "a b",
+            },
+        ],
+    )
+    assert main(["explain", "a b", "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert printed.splitlines()[0] == "a b: kept"
+    top = printed.index("boilerplate.top_block (2)")
+    assert top < printed.index("  - Home") < printed.index("  - World") < printed.index("encoding")
+    assert "  ~ cafÃ© -> café" in printed and "chrome (1)" in printed
+    assert "Other document's line" not in printed
+
+    assert main(["explain", "b", "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "rejected (near_duplicate), duplicate of a b" in printed
+    assert "boilerplate.phrase (1)" in printed and "top_block" not in printed
+
+
+def test_explain_unknown_document_or_folder(tmp_path, capsys):
+    out = tmp_path / "out"
+    write_output(out, [{"doc_id": "a", "source": "a.txt", "text": "x", "changes": []}])
+    assert main(["explain", "zzz", "--out", str(out)]) == 1
+    assert "no document 'zzz'" in capsys.readouterr().err
+    assert main(["explain", "a", "--out", str(tmp_path / "missing")]) == 2

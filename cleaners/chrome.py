@@ -1,0 +1,255 @@
+"""Site chrome: lines that recur across many different articles of one site.
+
+A nav menu, a cookie notice or a newsletter prompt repeats on every page of a site; a
+paragraph repeated by the syndicated copies of one article does not make it chrome. So a line
+is counted once per distinct *article*, not per document: each document gets an article key
+(the smallest hash of its long lines, a one-permutation MinHash, which near-duplicate copies
+share with high probability), and a line is chrome when it co-occurs with at least `min_docs`
+different article keys and with at least `min_share` of the site's articles.
+
+Contract for a flow that runs over shards (everything here is pure: no IO, no global state):
+
+  pass 1, per shard:   counter = ChromeCounter(config.chrome)
+                       for doc in shard: counter.count(doc.text, doc.site)
+                       columns = counter.to_columns()           # store as Parquet:
+                       pa.table(columns, schema=COUNTS_SCHEMA)
+  reduce:              total = ChromeCounter.merge_all(ChromeCounter.from_columns(c, cfg) ...)
+                       chrome = total.chrome_lines()            # ChromeLines
+                       chrome.to_columns()                      # CHROME_SCHEMA, if stored
+  pass 2, per shard:   strip = ChromeStripper(chrome)           # or ChromeLines.from_columns
+                       text, changes = strip(doc.text, doc.site)
+
+Count and strip the same text (the cleaned text, before dedup, is the natural choice: chrome
+then does not make unrelated pages of a site near-duplicates). Documents without a site are
+neither counted nor changed.
+
+Memory: lines are 64-bit xxh3 hashes of the normalised line, never strings. For each (site,
+line) the counter keeps at most `sketch_size` article keys (the smallest: a KMV sketch, exact
+below `sketch_size` distinct articles, an estimate above), and per site the same sketch of its
+articles. A shard drops the lines that only one of its articles has (`prune` on): those are
+the page's own text, the bulk of all lines, and cannot be chrome unless the site's other
+pages fall in other shards. So the state is O(sites x recurring lines x sketch_size), not
+O(documents). The cost of pruning: a site needs two pages with the line in one shard for the
+line to be counted there (sites spread one page per shard are missed; shard by site, or set
+`prune = false`, if that matters).
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import pyarrow as pa
+import xxhash
+
+from cleaners.boilerplate import normalise_line
+from cleaners.config import ChromeConfig
+from cleaners.document import Change, Cleaned
+
+_SPACE = 2.0**64
+SITE_ROW = None  # line_hash of the row that holds a site's own article sketch
+
+# Arrow schemas of to_columns() (hashes are unsigned 64-bit): pa.table(columns, schema=...)
+COUNTS_SCHEMA = pa.schema(
+    [
+        pa.field("site", pa.string(), nullable=False),
+        pa.field("line_hash", pa.uint64()),
+        pa.field("keys", pa.list_(pa.uint64()), nullable=False),
+    ]
+)
+CHROME_SCHEMA = pa.schema(
+    [pa.field("site", pa.string(), nullable=False), pa.field("line_hash", pa.uint64(), False)]
+)
+
+
+def line_hash(line: str) -> int:
+    """64-bit hash of the normalised line (lowercase, straight apostrophes, single spaces)."""
+    return xxhash.xxh3_64_intdigest(normalise_line(line).encode("utf-8"))
+
+
+def article_key(lines: Iterable[str], min_words: int) -> int:
+    """Smallest hash of the document's lines of at least `min_words` words (or of all its
+    lines when it has none): copies of one article share it with high probability."""
+    long, other = [], []
+    for line in lines:
+        norm = normalise_line(line)
+        if norm:
+            (long if len(norm.split()) >= min_words else other).append(norm)
+    chosen = long or other
+    return min((xxhash.xxh3_64_intdigest(n.encode("utf-8")) for n in chosen), default=0)
+
+
+def _union(a: list[int], b: Iterable[int], k: int) -> list[int]:
+    """The k smallest distinct values of two sketches, sorted."""
+    return heapq.nsmallest(k, set(a).union(b))
+
+
+def _distinct(sketch: list[int], k: int) -> float:
+    """Distinct articles a KMV sketch stands for: exact below k values, estimated at k."""
+    if len(sketch) < k:
+        return float(len(sketch))
+    return (k - 1) * _SPACE / (sketch[k - 1] + 1)
+
+
+@dataclass
+class ChromeCounter:
+    """Per-shard counts of normalised lines per site, mergeable across shards."""
+
+    config: ChromeConfig = field(default_factory=ChromeConfig)
+    lines: dict[str, dict[int, list[int]]] = field(default_factory=dict)  # site -> hash -> keys
+    articles: dict[str, list[int]] = field(default_factory=dict)  # site -> article keys
+    _pending: dict[str, dict[int, set[int]]] = field(default_factory=dict, repr=False)
+
+    def count(self, text: str, site: str | None) -> None:
+        """Add one document; a document without a site is not counted."""
+        if not site:
+            return
+        lines = [line for line in text.split("\n") if line.strip()]
+        if not lines:
+            return
+        key = article_key(lines, self.config.article_key_words)
+        k = self.config.sketch_size
+        self.articles[site] = _union(self.articles.get(site, []), [key], k)
+        pending = self._pending.setdefault(site, {})
+        for h in {line_hash(line) for line in lines}:
+            keys = pending.setdefault(h, set())
+            if len(keys) < k or key < max(keys):
+                keys.add(key)
+                if len(keys) > k:
+                    keys.remove(max(keys))
+
+    def _settle(self) -> None:
+        """Move counted lines into `lines`, dropping those only one article has (prune)."""
+        k = self.config.sketch_size
+        for site, pending in self._pending.items():
+            settled = self.lines.setdefault(site, {})
+            for h, keys in pending.items():
+                if self.config.prune and len(keys) < 2 and h not in settled:
+                    continue
+                settled[h] = _union(settled.get(h, []), keys, k)
+        self._pending.clear()
+
+    def merge(self, other: ChromeCounter) -> ChromeCounter:
+        """A new counter holding both (self and other are left as they are)."""
+        self._settle()
+        other._settle()
+        k = self.config.sketch_size
+        merged = ChromeCounter(self.config)
+        for source in (self, other):
+            for site, keys in source.articles.items():
+                merged.articles[site] = _union(merged.articles.get(site, []), keys, k)
+            for site, lines in source.lines.items():
+                target = merged.lines.setdefault(site, {})
+                for h, keys in lines.items():
+                    target[h] = _union(target.get(h, []), keys, k)
+        return merged
+
+    @classmethod
+    def merge_all(cls, counters: Iterable[ChromeCounter]) -> ChromeCounter:
+        total: ChromeCounter | None = None
+        for counter in counters:
+            total = counter if total is None else total.merge(counter)
+        return total if total is not None else cls()
+
+    def to_columns(self) -> dict[str, list[Any]]:
+        """Plain columns for Parquet: site (string), line_hash (uint64; null for the row of
+        the site's own article sketch), keys (list<uint64>: the KMV sketch)."""
+        self._settle()
+        site: list[str] = []
+        hashes: list[int | None] = []
+        keys: list[list[int]] = []
+        for name in sorted(self.articles):
+            site.append(name)
+            hashes.append(SITE_ROW)
+            keys.append(self.articles[name])
+            for h, sketch in sorted(self.lines.get(name, {}).items()):
+                site.append(name)
+                hashes.append(h)
+                keys.append(sketch)
+        return {"site": site, "line_hash": hashes, "keys": keys}
+
+    @classmethod
+    def from_columns(
+        cls, columns: Mapping[str, Iterable[Any]], config: ChromeConfig | None = None
+    ) -> ChromeCounter:
+        counter = cls(config or ChromeConfig())
+        for name, h, sketch in zip(
+            columns["site"], columns["line_hash"], columns["keys"], strict=True
+        ):
+            values = sorted(int(v) for v in sketch)
+            if h is SITE_ROW:
+                counter.articles[name] = values
+            else:
+                counter.lines.setdefault(name, {})[int(h)] = values
+        return counter
+
+    def chrome_lines(self) -> ChromeLines:
+        """Decide: per site, the lines seen with at least min_docs distinct articles and at
+        least min_share of the site's articles."""
+        self._settle()
+        cfg, k = self.config, self.config.sketch_size
+        chrome: dict[str, frozenset[int]] = {}
+        for site, lines in self.lines.items():
+            site_articles = _distinct(self.articles.get(site, []), k)
+            found = frozenset(
+                h
+                for h, keys in lines.items()
+                if len(keys) >= cfg.min_docs and _distinct(keys, k) >= cfg.min_share * site_articles
+            )
+            if found:
+                chrome[site] = found
+        return ChromeLines(chrome)
+
+
+@dataclass(frozen=True)
+class ChromeLines:
+    """The decision: per site, the hashes of its chrome lines."""
+
+    sites: Mapping[str, frozenset[int]]
+
+    def to_columns(self) -> dict[str, list[Any]]:
+        rows = [(s, h) for s in sorted(self.sites) for h in sorted(self.sites[s])]
+        return {"site": [s for s, _ in rows], "line_hash": [h for _, h in rows]}
+
+    @classmethod
+    def from_columns(cls, columns: Mapping[str, Iterable[Any]]) -> ChromeLines:
+        sites: dict[str, set[int]] = {}
+        for site, h in zip(columns["site"], columns["line_hash"], strict=True):
+            sites.setdefault(site, set()).add(int(h))
+        return cls({s: frozenset(hs) for s, hs in sites.items()})
+
+
+class ChromeStripper:
+    """Removes a site's chrome lines from its documents (rule "chrome"); idempotent. A blank
+    line left doubled by a removal goes too, unrecorded, so paragraphs stay one blank apart."""
+
+    name = "chrome"
+
+    def __init__(self, chrome: ChromeLines) -> None:
+        self.chrome = chrome
+
+    def __call__(self, text: str, site: str | None) -> Cleaned:
+        hashes = self.chrome.sites.get(site) if site else None
+        if not hashes:
+            return Cleaned(text, [])
+        changes: list[Change] = []
+        out: list[str] = []
+        after_gap = False
+        for line in text.split("\n"):
+            if not line.strip():
+                if after_gap and (not out or not out[-1].strip()):
+                    continue
+                out.append(line)
+                continue
+            if line_hash(line) in hashes:
+                changes.append(Change(self.name, line))
+                after_gap = True
+                continue
+            after_gap = False
+            out.append(line)
+        if changes and after_gap:
+            while out and not out[-1].strip():
+                out.pop()
+        return Cleaned("\n".join(out), changes)

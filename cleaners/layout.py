@@ -1,0 +1,161 @@
+"""Where the article is on the page: context and position rules for whole lines.
+
+A scraped page is chrome, then the article, then more chrome. Every line gets a prose score
+(`line_features.prose_score`); a run of negative lines costs more per line the longer it
+runs (a menu is a long run of short lines; a heading between paragraphs is one). The
+article is the stretch of lines with the highest total score (Kadane's maximum subarray),
+plus any further stretch scoring at least a share of it (a second part after an ad block).
+
+Around that content, named rules remove the rest:
+  boilerplate.top_block     lines above the article (menus, breadcrumbs, a page-title line)
+  boilerplate.bottom_block  lines below it (related posts, comment forms, footers)
+  boilerplate.menu_block    a run of chrome between two parts of the article
+The top boundary moves up to the line that repeats the page title (the first line of a
+scraped page is its <title>, and the article starts at its heading), or else keeps a few
+heading lines directly above the first paragraph. A line that reads as a sentence is not
+removed by these rules, except below the article past a line that is neither (the footer:
+newsletter prompts, author bios, legal notices); documents shorter than `min_lines` are left
+alone, and so are pages whose best stretch scores under `min_article_score` (a poem, a
+list, a form): without enough context, keeping a line is the safe choice.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from itertools import pairwise
+
+from cleaners.config import LayoutConfig
+from cleaners.line_features import line_scores, reads_as_prose, words
+
+TOP, BOTTOM, MENU = "boilerplate.top_block", "boilerplate.bottom_block", "boilerplate.menu_block"
+_TITLE_PARTS = re.compile(r"\s+[-|–—:·»]+\s+")
+
+
+def layout_rules(lines: Sequence[str], config: LayoutConfig) -> dict[int, str]:
+    """Index -> rule name of every line outside the article's content."""
+    rows = [i for i, line in enumerate(lines) if line.strip()]
+    if not config.enabled or len(rows) < config.min_lines:
+        return {}
+    scores = _list_items(rows, line_scores([lines[i] for i in rows], config), config)
+    penalised = _run_penalty(scores, config)
+    segments = content_segments(penalised, config)
+    if not segments or max(_total(penalised, s) for s in segments) < config.min_article_score:
+        return {}  # no clear article (a poem, a list, a form): keep the page
+    kept = {k for start, end in segments for k in range(start, end + 1)}
+    for (_, end), (start, _) in pairwise(segments):
+        if start - end - 1 < config.menu_min_lines:  # a heading, a short list: the article's
+            kept.update(range(end + 1, start))
+    first, last = segments[0][0], segments[-1][1]
+    top = _title_anchor(lines, rows, first, config)
+    if top is None:
+        top = first
+        while (
+            top > 0 and first - top < config.head_lines and _heading(rows, scores, top - 1, config)
+        ):
+            top -= 1
+    kept.update(range(top, first))
+    prose = [reads_as_prose(lines[i], config) for i in rows]
+    # below the article, past the first line that is not a sentence, sentences are chrome
+    # too: newsletter prompts, author bios, legal notices under a footer menu
+    footer = next((k for k in range(last + 1, len(rows)) if not prose[k]), len(rows))
+    doomed: dict[int, str] = {}
+    for k, i in enumerate(rows):
+        if k in kept or (prose[k] and k < footer):
+            continue
+        doomed[i] = TOP if k < top else BOTTOM if k > last else MENU
+    return doomed
+
+
+def _heading(rows: Sequence[int], scores: Sequence[float], k: int, config: LayoutConfig) -> bool:
+    """A line on its own above the article, not a separator line nor an item of a list (a
+    line with chrome-like lines right above it, with no blank line between)."""
+    if scores[k] <= config.separator_score:
+        return False
+    return k == 0 or rows[k] - rows[k - 1] > 1 or scores[k - 1] >= 0
+
+
+def content_segments(scores: Sequence[float], config: LayoutConfig) -> list[tuple[int, int]]:
+    """The best-scoring stretch, then recursively the best stretch left of it and right of it
+    while they score at least max(min_segment_score, min_segment_share * best); sorted."""
+    best = _best_stretch(scores, 0, len(scores))
+    if best is None:
+        return []
+    threshold = max(config.min_segment_score, config.min_segment_share * best[0])
+    found = [best[1:]]
+    pending = [(0, best[1]), (best[2] + 1, len(scores))]
+    while pending:
+        lo, hi = pending.pop()
+        stretch = _best_stretch(scores, lo, hi)
+        if stretch is None or stretch[0] < threshold:
+            continue
+        _, start, end = stretch
+        found.append((start, end))
+        pending += [(lo, start), (end + 1, hi)]
+    return sorted(found)
+
+
+def _total(scores: Sequence[float], segment: tuple[int, int]) -> float:
+    return sum(scores[segment[0] : segment[1] + 1])
+
+
+def _best_stretch(scores: Sequence[float], lo: int, hi: int) -> tuple[float, int, int] | None:
+    """Kadane: (total, first, last) of the highest-scoring run in scores[lo:hi], if positive."""
+    best: tuple[float, int, int] | None = None
+    total, start = 0.0, lo
+    for k in range(lo, hi):
+        if total <= 0:
+            total, start = 0.0, k
+        total += scores[k]
+        if total > 0 and (best is None or total > best[0]):
+            best = (total, start, k)
+    return best
+
+
+def _list_items(rows: Sequence[int], scores: list[float], config: LayoutConfig) -> list[float]:
+    """Chrome-like lines glued to one another (no blank line between: the items of a list,
+    where scraped text keeps blocks apart with blank lines) weigh `list_factor` times more."""
+    out = list(scores)
+    for k, score in enumerate(scores):
+        if score >= 0:
+            continue
+        above = k > 0 and rows[k] - rows[k - 1] == 1 and scores[k - 1] < 0
+        below = k + 1 < len(rows) and rows[k + 1] - rows[k] == 1 and scores[k + 1] < 0
+        if above or below:
+            out[k] = score * config.list_factor
+    return out
+
+
+def _run_penalty(scores: Sequence[float], config: LayoutConfig) -> list[float]:
+    """Negative lines beyond the first `run_free` of a run cost more, growing with the run."""
+    out, run = [], 0
+    for score in scores:
+        run = run + 1 if score < 0 else 0
+        extra = max(0, run - config.run_free) * config.run_growth
+        out.append(score * (1 + extra) if score < 0 else score)
+    return out
+
+
+def _title_anchor(
+    lines: Sequence[str], rows: Sequence[int], first: int, config: LayoutConfig
+) -> int | None:
+    """Position (in rows) of the last line above the content that repeats the page title,
+    the first line of the page or a part of it ("Title - Site Name")."""
+    title = lines[rows[0]]
+    parts = {_normal(p) for p in [title, *_TITLE_PARTS.split(title)]}
+    parts = {p for p in parts if len(p.split()) >= config.title_anchor_words}
+    if not parts:
+        return None
+    anchor = None
+    for k in range(1, first):
+        line = _normal(lines[rows[k]])
+        if not line:
+            continue
+        long_enough = len(line.split()) >= config.title_anchor_words
+        if any(line == p or (long_enough and (line in p or p in line)) for p in parts):
+            anchor = k
+    return anchor
+
+
+def _normal(line: str) -> str:
+    return " ".join(words(line.lower()))

@@ -1,0 +1,133 @@
+"""The shape of one line of scraped text, and how much it reads like article prose.
+
+A line's own evidence, before any context: its length in words (CJK characters count as half
+a word each), whether it ends like a sentence, how many of its words are function words of
+the page's language (stoplists from jusText, which cover 100 languages), and the marks of
+page chrome: separators (`|` `·` `»`), dates and counts, a teaser cut off with "...".
+`layout.py` weighs these scores in context.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from functools import cache
+from typing import NamedTuple
+
+from cleaners.config import LayoutConfig
+
+WORD = re.compile(r"[^\W_]+(?:['.][^\W_]+)*", re.UNICODE)
+CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]")
+_CJK_PUNCT = re.compile(r"[。！？，、；]")
+SENTENCE_END = re.compile(r"[.!?…:;。！？\"”»)]\s*$")
+_FULL_STOP = re.compile(r"[.!?。！？][\"'”’»)]*\s*$")
+ELLIPSIS = re.compile(r"(?:\.\.\.|…|\[…\]|\[\.\.\.\])\s*$")
+SEPARATOR = re.compile(r"\s[|·•»›/]\s|^\s*[|·•»›]|[|·•»›]\s*$")
+_MONTH = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?"
+DATE = re.compile(
+    rf"\b\d{{1,4}}[./-]\d{{1,2}}[./-]\d{{2,4}}\b|\b\d{{1,2}}:\d\d\b|\b(?:19|20)\d\d\W{{0,3}}$"
+    rf"|\b{_MONTH} \d{{1,2}},? (?:19|20)\d\d\b|\b\d{{1,2}}\.? {_MONTH} (?:19|20)\d\d\b",
+    re.IGNORECASE,
+)
+COUNT = re.compile(r"^\W*\d[\d.,]*\s*[^\W\d_]+\W*[^\W\d_]*\W*$")
+_STOPLIST_SAMPLE = 3000  # words of a page enough to tell its language
+
+
+def words(line: str) -> list[str]:
+    return WORD.findall(line)
+
+
+class LineShape(NamedTuple):
+    words: int  # CJK characters count as half a word
+    sentence: bool  # ends like a sentence (or a quote, a colon)
+    full_stop: bool  # ends with . ! ? (a complete sentence)
+    ellipsis: bool  # ends with "..." or "[…]": a teaser cut short
+    separator: bool  # | · • » › between items: breadcrumbs, menus, bylines
+    date_or_count: bool  # a date, a time, or "12 comments"
+    stopword_ratio: float  # share of words that are function words of the page's language
+
+
+def line_shape(line: str, stopwords: frozenset[str]) -> LineShape:
+    line = line.strip()
+    tokens = words(line)
+    cjk = len(CJK.findall(line))
+    if cjk:
+        n = len(tokens) + cjk // 2
+        ratio = 1.0 if _CJK_PUNCT.search(line) else 0.0
+    else:
+        n = len(tokens)
+        ratio = sum(t.lower() in stopwords for t in tokens) / n if n else 0.0
+    return LineShape(
+        words=n,
+        sentence=bool(SENTENCE_END.search(line)),
+        full_stop=bool(_FULL_STOP.search(line)),
+        ellipsis=bool(ELLIPSIS.search(line)),
+        separator=bool(SEPARATOR.search(line)),
+        date_or_count=bool(DATE.search(line) or COUNT.match(line)),
+        stopword_ratio=ratio,
+    )
+
+
+def prose_score(shape: LineShape, config: LayoutConfig) -> float:
+    """Positive for article prose (more for longer lines), negative for chrome-like lines,
+    about zero for lines that only their neighbours can decide (headings, captions)."""
+    prose = shape.stopword_ratio >= config.min_stopword_ratio or shape.sentence
+    if shape.words >= config.prose_words and prose:
+        return min(shape.words, config.cap_words) / 10
+    if shape.ellipsis:
+        return config.ellipsis_score
+    if shape.date_or_count:
+        return config.date_score
+    if shape.separator and not shape.sentence:
+        return config.separator_score
+    if shape.words < config.short_words:
+        return config.short_score / 2 if shape.sentence else config.short_score
+    return config.medium_score if shape.sentence else config.heading_score
+
+
+def reads_as_prose(line: str, config: LayoutConfig) -> bool:
+    """A sentence line: layout rules never remove it (only named phrase and pattern rules,
+    or site chrome, may). Conservative: losing a sentence is worse than keeping a notice."""
+    line = line.strip()
+    n = len(words(line)) + len(CJK.findall(line)) // 2
+    return n >= config.protected_words and bool(_FULL_STOP.search(line))
+
+
+@cache
+def _stoplist_index() -> tuple[tuple[frozenset[str], ...], dict[str, tuple[int, ...]]]:
+    import justext
+
+    languages = sorted(justext.get_stoplists())
+    lists = tuple(frozenset(w.lower() for w in justext.get_stoplist(lang)) for lang in languages)
+    index: dict[str, list[int]] = {}
+    for i, stoplist in enumerate(lists):
+        for word in stoplist:
+            index.setdefault(word, []).append(i)
+    return lists, {w: tuple(langs) for w, langs in index.items()}
+
+
+def page_stopwords(lines: Iterable[str]) -> frozenset[str]:
+    """The function words of the page's language: the jusText stoplist that covers most of
+    its words (no language detection model needed; works on any script jusText covers)."""
+    lists, index = _stoplist_index()
+    hits: Counter[int] = Counter()
+    seen = 0
+    for line in lines:
+        for token in words(line):
+            for lang in index.get(token.lower(), ()):
+                hits[lang] += 1
+            seen += 1
+        if seen >= _STOPLIST_SAMPLE:
+            break
+    if not hits:
+        return frozenset()
+    return lists[hits.most_common(1)[0][0]]
+
+
+def line_scores(lines: Sequence[str], config: LayoutConfig) -> list[float]:
+    """prose_score of every line (blank lines score 0)."""
+    stopwords = page_stopwords(lines)
+    return [
+        prose_score(line_shape(line, stopwords), config) if line.strip() else 0.0 for line in lines
+    ]

@@ -1,0 +1,178 @@
+"""Site chrome: lines recurring across many different articles of one site go; a line that
+only the copies of one article repeat stays; documents without a site are untouched."""
+
+import json
+import random
+import subprocess
+import sys
+from collections import defaultdict
+
+import pyarrow as pa
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from cleaners.boilerplate import normalise_line
+from cleaners.chrome import (
+    CHROME_SCHEMA,
+    COUNTS_SCHEMA,
+    ChromeCounter,
+    ChromeLines,
+    ChromeStripper,
+    line_hash,
+)
+from cleaners.config import Config
+from tests.conftest import REPO
+
+CONFIG = Config.load().chrome
+NAV = "Home | World | Sport | Culture"
+COOKIE = "We use cookies to improve your experience on our website."
+FOOTER = "© 2024 River Journal"
+VOCAB = """river town council bridge market school harvest festival mayor budget vote
+road museum library station weather storm farmers teachers nurses bakery""".split()
+
+
+def article(rng: random.Random, n: int) -> list[str]:
+    return [
+        " ".join(rng.choice(VOCAB) for _ in range(14)).capitalize() + f" ({n}.{p})."
+        for p in range(5)
+    ]
+
+
+def page(body: list[str]) -> str:
+    return "\n".join([NAV, "", *body, "", COOKIE, FOOTER])
+
+
+def site_corpus():
+    rng = random.Random(7)
+    docs = [("river.example", page(article(rng, n))) for n in range(12)]
+    story = [*article(rng, 99), "The mayor said the bridge would reopen in May."]
+    copies = [story, story, story, [*story[:-2], story[-2] + " Updated.", story[-1]]]
+    docs += [("river.example", page(body)) for body in copies]
+    docs += [("other.example", page(article(rng, 200 + n))) for n in range(3)]
+    return docs, story
+
+
+def counted(docs, shards=3):
+    counters = [ChromeCounter(CONFIG) for _ in range(shards)]
+    for i, (site, text) in enumerate(docs):
+        counters[i % shards].count(text, site)
+    # through Parquet-able columns, as the flow stores them between tasks
+    restored = [
+        ChromeCounter.from_columns(
+            pa.table(c.to_columns(), schema=COUNTS_SCHEMA).to_pydict(), CONFIG
+        )
+        for c in counters
+    ]
+    return ChromeCounter.merge_all(restored).chrome_lines()
+
+
+def test_recurring_site_lines_are_chrome_but_a_copied_article_is_not():
+    docs, story = site_corpus()
+    chrome = counted(docs)
+    strip = ChromeStripper(chrome)
+    text = docs[12][1]  # a copy of the story
+    cleaned = strip(text, "river.example")
+    assert [c.removed for c in cleaned.changes] == [NAV, COOKIE, FOOTER]
+    assert {c.rule for c in cleaned.changes} == {"chrome"}
+    for line in story:
+        assert line in cleaned.text.split("\n")
+
+
+def test_few_pages_of_a_site_are_not_enough():
+    docs, _ = site_corpus()
+    chrome = counted(docs)
+    assert "other.example" not in chrome.sites  # 3 pages < min_docs
+    text = docs[-1][1]
+    assert ChromeStripper(chrome)(text, "other.example").text == text
+
+
+def test_documents_without_a_site_are_untouched():
+    docs, _ = site_corpus()
+    chrome = counted(docs)
+    counter = ChromeCounter(CONFIG)
+    for _ in range(10):
+        counter.count(page(["Nothing here."]), None)
+    assert counter.to_columns()["site"] == []
+    assert ChromeStripper(chrome)(docs[0][1], None).text == docs[0][1]
+
+
+def test_merge_is_order_free_and_equals_one_counter():
+    docs, _ = site_corpus()
+    one = ChromeCounter(CONFIG)
+    for site, text in docs:
+        one.count(text, site)
+    assert counted(docs, shards=1) == one.chrome_lines() == counted(docs, shards=4)
+    stored = pa.table(one.chrome_lines().to_columns(), schema=CHROME_SCHEMA).to_pydict()
+    assert ChromeLines.from_columns(stored) == one.chrome_lines()
+
+
+def test_share_threshold_from_config():
+    docs, _ = site_corpus()
+    rng = random.Random(3)
+    # the nav line on 5 of 40 articles only: frequent enough, too small a share at 0.2
+    docs = [
+        ("big.example", "\n".join([NAV if n < 5 else "Menu", *article(rng, n)])) for n in range(40)
+    ]
+    counter = ChromeCounter(CONFIG)
+    for site, text in docs:
+        counter.count(text, site)
+    assert line_hash(NAV) not in counter.chrome_lines().sites.get("big.example", set())
+    loose = ChromeCounter(Config.load(chrome={"min_share": 0.1}).chrome)
+    for site, text in docs:
+        loose.count(text, site)
+    assert line_hash(NAV) in loose.chrome_lines().sites["big.example"]
+
+
+GEN = REPO.parent / "shared" / "bench" / "gen_corpus.py"
+
+
+@pytest.mark.skipif(not GEN.exists(), reason="shared/bench/gen_corpus.py not beside the repo")
+def test_generated_site_corpus(tmp_path):
+    """Removed lines are lines that many different true clusters of the site share; chrome
+    the generator puts on every page goes."""
+    run = subprocess.run(
+        [sys.executable, str(GEN), "--docs", "300", "--seed", "1", "--out", str(tmp_path)],
+        capture_output=True,
+        text=True,
+    )
+    if run.returncode != 0:
+        pytest.skip(f"gen_corpus.py needs its Debian prose packages: {run.stderr[-200:]}")
+    docs = [json.loads(line) for line in (tmp_path / "docs.jsonl").open(encoding="utf-8")]
+    truth = {
+        t["id"]: t["cluster"]
+        for t in map(json.loads, (tmp_path / "truth.jsonl").open(encoding="utf-8"))
+    }
+    clusters = defaultdict(set)  # (site, normalised line) -> true clusters having it
+    for d in docs:
+        for line in d["text"].split("\n"):
+            if line.strip():
+                clusters[d["site"], normalise_line(line)].add(truth[d["id"]])
+    chrome = counted([(d["site"], d["text"]) for d in docs])
+    strip = ChromeStripper(chrome)
+    removed = 0
+    for d in docs:
+        cleaned = strip(d["text"], d["site"])
+        for change in cleaned.changes:
+            assert len(clusters[d["site"], normalise_line(change.removed)]) >= CONFIG.min_docs
+        removed += len(cleaned.changes)
+        assert cleaned.text.strip(), d["id"]
+    assert removed > 5 * len(docs)
+    assert all(len(chrome.sites.get(site, ())) >= 5 for site in {d["site"] for d in docs})
+
+
+PROPERTY_STRIPPER = ChromeStripper(counted(site_corpus()[0]))
+CHROME_NORMS = {normalise_line(x) for x in (NAV, COOKIE, FOOTER)}
+LINES = st.one_of(st.sampled_from([NAV, COOKIE, FOOTER, "", "Body text here."]), st.text())
+
+
+@settings(max_examples=200)
+@given(st.lists(LINES, max_size=12).map("\n".join), st.sampled_from(["river.example", None]))
+def test_stripper_is_idempotent_and_never_raises(text, site):
+    strip = PROPERTY_STRIPPER
+    once = strip(text, site).text
+    assert strip(once, site).text == once
+    kept = {normalise_line(x) for x in once.split("\n")}
+    for line in text.split("\n"):
+        if line.strip() and normalise_line(line) not in CHROME_NORMS:
+            assert normalise_line(line) in kept

@@ -1,0 +1,146 @@
+"""Context and position rules: menus, headers and footers around the article go; the
+article's title, headings, short list items and non-English text stay."""
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from cleaners.boilerplate import BoilerplateStripper
+from cleaners.config import Config
+from cleaners.layout import layout_rules
+
+CONFIG = Config.load().boilerplate
+strip = BoilerplateStripper(CONFIG)
+
+NAV = ["Home", "World", "Politics", "Business", "Science", "Sport", "Culture", "Opinion"]
+ARTICLE = [
+    "Ceasefire Talks Resume in Geneva",
+    "",
+    "Delegations from both sides arrived in Geneva on Monday for a new round of talks, "
+    "officials said, after a pause of two weeks that followed the collapse of the last round.",
+    "The talks are expected to last until Friday, and both delegations have said that they "
+    "will not leave the table before a first agreement on prisoners is reached.",
+    "What is on the table",
+    "Three points are open:",
+    "prisoner exchanges",
+    "a corridor for aid",
+    "the monitoring mission",
+    "Observers from the United Nations will attend every session, a spokesperson said, and a "
+    "summary will be published after each day of negotiations in the Swiss city.",
+    "Previous rounds broke down over the order of the steps: one side wanted the prisoners "
+    "first, the other the corridor, and neither would move until the mediators proposed to "
+    "take both at once.",
+    "Families of the prisoners gathered outside the hotel on Monday evening, holding pictures "
+    "of their relatives and asking the negotiators not to leave Geneva without an agreement.",
+    "The mediators have kept the agenda short on purpose, one of them told reporters, because "
+    "every earlier attempt to settle all questions at once ended in a walkout before the end "
+    "of the first week.",
+    "A second round is already planned for the spring if this one ends with a first "
+    "agreement, and both capitals have said that they would send the same delegations back.",
+]
+FOOTER = [
+    "Related",
+    "Markets fall on rate fears",
+    "Storm hits the north coast",
+    "About us | Contact | Privacy",
+    "Sign up for our newsletter to get the latest news in your inbox every morning.",
+]
+GERMAN = [
+    "Die Gespräche in Genf werden am Montag fortgesetzt, nachdem die Delegationen zwei Wochen "
+    "lang pausiert hatten, wie Beamte mitteilten.",
+    "Beide Seiten wollen bis Freitag verhandeln und erst dann abreisen, wenn eine erste "
+    "Einigung über den Austausch von Gefangenen erreicht ist.",
+    "Was auf dem Tisch liegt",
+    "Beobachter der Vereinten Nationen nehmen an jeder Sitzung teil, sagte eine Sprecherin, und "
+    "nach jedem Verhandlungstag wird eine Zusammenfassung veröffentlicht.",
+    "Frühere Runden waren an der Reihenfolge der Schritte gescheitert: Die eine Seite wollte "
+    "zuerst die Gefangenen, die andere den Korridor, und keine bewegte sich, bis die Vermittler "
+    "vorschlugen, beides zugleich zu verhandeln.",
+    "Angehörige der Gefangenen versammelten sich am Montagabend vor dem Hotel, hielten Bilder "
+    "ihrer Verwandten hoch und baten die Unterhändler, Genf nicht ohne eine Einigung zu "
+    "verlassen.",
+    "Die Vermittler haben die Tagesordnung mit Absicht kurz gehalten, sagte einer von ihnen, "
+    "weil jeder frühere Versuch, alle Fragen auf einmal zu lösen, vor dem Ende der ersten "
+    "Woche mit einem Abbruch geendet hatte.",
+    "Eine zweite Runde ist bereits für das Frühjahr geplant, wenn diese mit einer ersten "
+    "Einigung endet, und beide Hauptstädte wollen dieselben Delegationen zurückschicken.",
+]
+
+
+def rules_of(lines):
+    return {lines[i]: rule for i, rule in layout_rules(lines, CONFIG.layout).items()}
+
+
+def test_menus_above_and_footer_below_go_article_stays():
+    page = ["Ceasefire Talks Resume in Geneva - Daily Planet", *NAV, *ARTICLE, *FOOTER]
+    rules = rules_of(page)
+    assert {line for line, rule in rules.items() if rule == "boilerplate.top_block"} == {
+        page[0],
+        *NAV,
+    }
+    assert {line for line, rule in rules.items() if rule == "boilerplate.bottom_block"} == set(
+        FOOTER
+    )
+    cleaned = strip("\n".join(page)).text.split("\n")
+    assert [line for line in cleaned if line] == [line for line in ARTICLE if line]
+
+
+def test_without_a_title_line_headings_right_above_the_article_stay():
+    page = [*NAV, "", "Geneva", "", "By Anna Berg", "", *ARTICLE[2:], *FOOTER]
+    cleaned = strip("\n".join(page)).text.split("\n")
+    assert cleaned[:3] == ["Geneva", "", "By Anna Berg"]
+    assert not set(NAV) & set(cleaned)
+
+
+def test_non_english_article_stays():
+    page = [*NAV, *GERMAN, *FOOTER[:3]]
+    cleaned = strip("\n".join(page)).text.split("\n")
+    assert [line for line in cleaned if line] == GERMAN
+
+
+def test_short_documents_are_left_to_the_phrase_rules():
+    lines = [*NAV[:3], ARTICLE[2], *NAV[3:6]]
+    assert layout_rules(lines, CONFIG.layout) == {}
+
+
+def test_layout_can_be_switched_off():
+    page = [*NAV, *ARTICLE, *FOOTER]
+    off = Config.load(boilerplate={"layout": {"enabled": False}}).boilerplate
+    assert BoilerplateStripper(off)("\n".join(page)).text == "\n".join(page)
+    assert strip("\n".join(page), layout=False).text == "\n".join(page)
+
+
+WORDS = st.sampled_from(
+    """the a of to and in that peace talks officials said minister would after before city
+    people were have been on with by from court report market Monday weather school""".split()
+)
+SENTENCE = st.lists(WORDS, min_size=3, max_size=25).map(lambda w: " ".join(w).capitalize() + ".")
+PROSE = st.lists(SENTENCE, min_size=1, max_size=4).map(" ".join)
+MENU = st.lists(st.sampled_from(NAV + FOOTER[:4]), min_size=1, max_size=10)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(PROSE, min_size=1, max_size=30))
+def test_a_document_of_sentences_loses_nothing(lines):
+    assert layout_rules(lines, CONFIG.layout) == {}
+    assert strip("\n".join(lines)).text == "\n".join(lines)
+
+
+PAGE = st.tuples(MENU, st.lists(st.one_of(PROSE, MENU.map(" ".join)), max_size=20), MENU).map(
+    lambda parts: "\n".join([*parts[0], *parts[1], *parts[2]])
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.one_of(PAGE, st.lists(st.one_of(PROSE, st.text()), max_size=20).map("\n".join)))
+def test_idempotent_and_never_raises(text):
+    once = strip(text).text
+    assert strip(once).text == once
+
+
+def test_a_page_without_a_clear_article_is_left_alone():
+    poem = ["Roses in the rain", "a window left open", "the kettle sings", "nobody home"] * 3
+    form = "Your email address will not be published, and you can leave a comment below here."
+    page = [*NAV, *poem, form, *FOOTER[:3]]
+    assert layout_rules(page, CONFIG.layout) == {}
+    strict = Config.load(boilerplate={"layout": {"min_article_score": 0}}).boilerplate.layout
+    assert set(poem) <= {page[i] for i in layout_rules(page, strict)}
