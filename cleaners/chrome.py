@@ -37,6 +37,7 @@ line to be counted there (sites spread one page per shard are missed; shard by s
 from __future__ import annotations
 
 import heapq
+from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -50,6 +51,7 @@ from cleaners.document import Change, Cleaned
 
 _SPACE = 2.0**64
 SITE_ROW = None  # line_hash of the row that holds a site's own article sketch
+_COMMON_IN_BATCH = 3  # documents of a site in one batch sharing a line: it is no article key
 
 # Arrow schemas of to_columns() (hashes are unsigned 64-bit): pa.table(columns, schema=...)
 COUNTS_SCHEMA = pa.schema(
@@ -69,16 +71,18 @@ def line_hash(line: str) -> int:
     return xxhash.xxh3_64_intdigest(normalise_line(line).encode("utf-8"))
 
 
-def article_key(lines: Iterable[str], min_words: int) -> int:
+def article_key(lines: Iterable[str], min_words: int, common: frozenset[int] = frozenset()) -> int:
     """Smallest hash of the document's lines of at least `min_words` words (or of all its
-    lines when it has none): copies of one article share it with high probability."""
+    lines when it has none): copies of one article share it with high probability. Lines in
+    `common` (frequent on the site) are not candidates: a long cookie notice or footer would
+    otherwise be the key of many different articles and hide itself."""
     long, other = [], []
     for line in lines:
         norm = normalise_line(line)
         if norm:
             (long if len(norm.split()) >= min_words else other).append(norm)
-    chosen = long or other
-    return min((xxhash.xxh3_64_intdigest(n.encode("utf-8")) for n in chosen), default=0)
+    hashes = [xxhash.xxh3_64_intdigest(n.encode("utf-8")) for n in long or other]
+    return min((h for h in hashes if h not in common), default=min(hashes, default=0))
 
 
 def _union(a: list[int], b: Iterable[int], k: int) -> list[int]:
@@ -102,14 +106,30 @@ class ChromeCounter:
     articles: dict[str, list[int]] = field(default_factory=dict)  # site -> article keys
     _pending: dict[str, dict[int, set[int]]] = field(default_factory=dict, repr=False)
 
-    def count(self, text: str, site: str | None) -> None:
+    def count_batch(self, docs: Iterable[tuple[str, str | None]]) -> None:
+        """Add (text, site) documents. Lines that several documents of a site in the batch
+        share are kept out of their article keys (see article_key)."""
+        docs = [(text, site) for text, site in docs if site]
+        frequency: dict[str, Counter[int]] = {}
+        for text, site in docs:
+            frequency.setdefault(site, Counter()).update(
+                {line_hash(line) for line in text.split("\n") if line.strip()}
+            )
+        common = {
+            site: frozenset(h for h, n in counts.items() if n >= _COMMON_IN_BATCH)
+            for site, counts in frequency.items()
+        }
+        for text, site in docs:
+            self.count(text, site, common[site])
+
+    def count(self, text: str, site: str | None, common: frozenset[int] = frozenset()) -> None:
         """Add one document; a document without a site is not counted."""
         if not site:
             return
         lines = [line for line in text.split("\n") if line.strip()]
         if not lines:
             return
-        key = article_key(lines, self.config.article_key_words)
+        key = article_key(lines, self.config.article_key_words, common)
         k = self.config.sketch_size
         self.articles[site] = _union(self.articles.get(site, []), [key], k)
         pending = self._pending.setdefault(site, {})

@@ -46,19 +46,44 @@ def plan(inputs: list[str], shard_size: int) -> list[Shard]:
 @task(name="clean", task_run_name="clean-{shard.name}", cache_policy=NO_CACHE)
 def clean(shard: Shard, config: Config, work: str) -> str:
     out = Path(work) / "cleaned" / f"part-{shard.name}.parquet"
+    counts = Path(work) / "chrome-counts" / f"part-{shard.name}.parquet"
     if not out.exists():
-        workers.run(stages.clean, shard, config, str(out))
+        chrome_counts = str(counts) if config.chrome.enabled else None
+        workers.run(stages.clean, shard, config, str(out), chrome_counts)
     progress.current().advance(shard.size)
+    return str(out)
+
+
+@task(name="chrome", task_run_name="chrome", cache_policy=NO_CACHE)
+def chrome(shards: list[Shard], config: Config, work: str) -> str | None:
+    """Each site's recurring lines, from every shard's counts (None: chrome is off)."""
+    if not config.chrome.enabled:
+        return None
+    out = Path(work) / "chrome-lines.parquet"
+    if not out.exists():
+        counts = [str(Path(work) / "chrome-counts" / f"part-{s.name}.parquet") for s in shards]
+        found = stages.chrome(counts, config, str(out))
+        get_run_logger().info("%d chrome line(s) found across sites", found)
+    progress.current().advance(1)
     return str(out)
 
 
 @task(name="signatures", task_run_name="signatures-{shard.name}", cache_policy=NO_CACHE)
-def signatures(shard: Shard, cleaned: str, config: Config, work: str) -> str:
+def signatures(
+    shard: Shard, cleaned: str, chrome_lines: str | None, config: Config, work: str
+) -> tuple[str, str]:
+    """Strip the site chrome (when there is any), then fingerprint the shard. Returns the
+    paths of the final cleaned shard and of its fingerprints."""
+    final = Path(cleaned)
+    if chrome_lines:
+        final = Path(work) / "final" / f"part-{shard.name}.parquet"
+        if not final.exists():
+            workers.run(stages.strip_chrome, cleaned, chrome_lines, str(final))
     out = Path(work) / "fingerprints" / f"part-{shard.name}.parquet"
     if not out.exists():
-        workers.run(stages.fingerprints, cleaned, config, str(out))
+        workers.run(stages.fingerprints, str(final), config, str(out))
     progress.current().advance(shard.size)
-    return str(out)
+    return str(final), str(out)
 
 
 @task(name="cluster", task_run_name="cluster", cache_policy=NO_CACHE)
@@ -124,12 +149,17 @@ def clean_corpus(
         )
         stage("clean", total)
         cleaned = _results(clean.map(shards, config=unmapped(cfg), work=unmapped(work)))
+        stage("chrome", 1, "step")
+        chrome_lines = chrome(shards, cfg, work)
         stage("signatures", total)
-        prints = _results(signatures.map(shards, cleaned, unmapped(cfg), unmapped(work)))
+        signed = _results(
+            signatures.map(shards, cleaned, unmapped(chrome_lines), unmapped(cfg), unmapped(work))
+        )
+        finals, prints = [final for final, _ in signed], [path for _, path in signed]
         stage("cluster", 1, "step")
         decisions = cluster(prints, cfg, work)
         stage("write", total)
-        written = _results(write.map(shards, cleaned, decisions, work=unmapped(work)))
+        written = _results(write.map(shards, finals, decisions, work=unmapped(work)))
         marks.append(("end", time.perf_counter()))
         staging = work_dir / STAGING
         for folder in ("corpus", "rejected"):  # an empty table still has its schema on disk

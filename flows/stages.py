@@ -13,9 +13,16 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from cleaners.chrome import (
+    CHROME_SCHEMA,
+    COUNTS_SCHEMA,
+    ChromeCounter,
+    ChromeLines,
+    ChromeStripper,
+)
 from cleaners.config import Config
 from cleaners.dedup import Clusters, Deduplicator, Fingerprints, fingerprint
-from cleaners.pipeline import DocumentCleaner
+from cleaners.pipeline import EMPTY, DocumentCleaner
 from flows.io import (
     CLEANED_SCHEMA,
     DECISIONS_SCHEMA,
@@ -36,13 +43,48 @@ from flows.report import ShardReport
 BATCH = 1000  # documents in memory at once within a shard
 
 
-def clean(shard: Shard, config: Config, out: str) -> int:
-    """Read a shard's documents, clean each; write the cleaned shard. Returns its row count."""
+def clean(shard: Shard, config: Config, out: str, chrome_counts: str | None) -> int:
+    """Read a shard's documents, clean each; write the cleaned shard, and (when given a path)
+    the shard's counts of recurring lines per site for the chrome stage. Returns the rows."""
     cleaner = DocumentCleaner(config)
+    counter = ChromeCounter(config.chrome)
     cleaned = (cleaner.run_safely(doc) for doc in read_shard(shard))
-    with TableWriter(Path(out), CLEANED_SCHEMA) as writer:
+    with TableWriter(Path(out), CLEANED_SCHEMA) as writer:  # written last: the shard is done
         for batch in batched(cleaned, BATCH):
+            if chrome_counts:
+                counter.count_batch((d.text, d.site) for d in batch if d.reason is None)
             writer.write(documents_to_table(batch))
+        if chrome_counts:
+            write_table(pa.table(counter.to_columns(), schema=COUNTS_SCHEMA), Path(chrome_counts))
+    return writer.rows
+
+
+def chrome(counts: list[str], config: Config, out: str) -> int:
+    """Merge the shards' line counts and decide each site's chrome lines. Returns how many."""
+    total = ChromeCounter.merge_all(
+        ChromeCounter.from_columns(read_table(Path(path)).to_pydict(), config.chrome)
+        for path in counts
+    )
+    lines = total.chrome_lines()
+    write_table(pa.table(lines.to_columns(), schema=CHROME_SCHEMA), Path(out))
+    return sum(len(hashes) for hashes in lines.sites.values())
+
+
+def strip_chrome(cleaned: str, chrome_lines: str, out: str) -> int:
+    """Remove each site's chrome lines from a cleaned shard (a document left with nothing is
+    rejected as empty; the removed lines are in its changes). Returns the rows."""
+    strip = ChromeStripper(ChromeLines.from_columns(read_table(Path(chrome_lines)).to_pydict()))
+    with TableWriter(Path(out), CLEANED_SCHEMA) as writer:
+        for table in read_batches(Path(cleaned), BATCH):
+            rows = table.to_pylist()
+            for row in rows:
+                if row["reason"] is None and row["site"]:
+                    text, removed = strip(row["text"], row["site"])
+                    if removed:
+                        row["text"] = text.strip("\n")
+                        row["changes"] = [*row["changes"], *(c._asdict() for c in removed)]
+                        row["reason"] = None if row["text"].strip() else EMPTY
+            writer.write(pa.Table.from_pylist(rows, schema=CLEANED_SCHEMA))
     return writer.rows
 
 

@@ -176,3 +176,25 @@ def test_stripper_is_idempotent_and_never_raises(text, site):
     for line in text.split("\n"):
         if line.strip() and normalise_line(line) not in CHROME_NORMS:
             assert normalise_line(line) in kept
+
+
+def test_a_long_chrome_line_is_found_even_when_it_would_be_every_pages_article_key():
+    """A long cookie notice whose hash is small would be the article key of every page (all
+    pages one "article"), hiding itself; count_batch keeps site-frequent lines out of keys."""
+    import random
+
+    from cleaners.chrome import ChromeCounter, line_hash
+    from cleaners.config import ChromeConfig
+    from tests.synthetic import article
+
+    notice = next(
+        n
+        for i in range(100_000)
+        if line_hash(n := f"We use cookies to improve your experience on this site, see note {i}.")
+        < 2**64 // 200
+    )
+    rng = random.Random(3)
+    pages = [(f"{article(rng, 2)}\n{notice}", "site.example") for _ in range(12)]
+    counter = ChromeCounter(ChromeConfig())
+    counter.count_batch(pages)
+    assert line_hash(notice) in counter.chrome_lines().sites["site.example"]

@@ -145,3 +145,36 @@ def test_a_second_run_into_the_same_output_is_refused_at_once(tmp_path):
         clean_corpus(inputs=[str(SEEDS)], out=str(out))
     clean_corpus(inputs=[str(SEEDS)], out=str(out))  # the lock is free again
     assert len(read(out / "corpus")) == 5
+
+
+def test_site_chrome_is_removed_across_a_sites_pages(tmp_path):
+    """A prose-like footer on every page of one site is chrome; the same kind of line on one
+    page of another site, and the articles' own lines, stay."""
+    import random
+
+    from tests.synthetic import article
+
+    rng = random.Random(7)
+    footer = "The Daily Planet is published every morning by Planet Media Group in Springfield."
+    own = "The Evening Star thanks its readers for their letters and their support this year."
+    records = []
+    for i in range(12):
+        records.append(
+            {"id": f"planet{i}", "site": "planet.example", "text": f"{article(rng)}\n{footer}"}
+        )
+    records.append({"id": "star0", "site": "star.example", "text": f"{article(rng)}\n{own}"})
+    path = tmp_path / "pages.jsonl"
+    path.write_text("\n".join(json.dumps(r) for r in records) + "\n")
+    out = tmp_path / "out"
+    clean_corpus(inputs=[str(path)], out=str(out), workers_count=1)
+    kept = {row["doc_id"]: row for row in read(out / "corpus")}
+    assert len(kept) == 13
+    for i in range(12):
+        row = kept[f"planet{i}"]
+        assert footer not in row["text"]
+        assert {"rule": "chrome", "removed": footer, "replacement": None} in row["changes"]
+        assert (
+            row["text"]
+            == next(r["text"] for r in records if r["id"] == f"planet{i}").rsplit("\n", 1)[0]
+        )
+    assert own in kept["star0"]["text"]

@@ -75,7 +75,14 @@ def test_a_run_sent_to_the_server_has_its_task_runs_and_report(server, tmp_path)
             flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[flow_run.id]))
         )
         names = {t.name for t in task_runs}
-        assert names == {"plan", "clean-00000", "signatures-00000", "cluster", "write-00000"}
+        assert names == {
+            "plan",
+            "clean-00000",
+            "chrome",
+            "signatures-00000",
+            "cluster",
+            "write-00000",
+        }
         assert all(t.state.is_completed() for t in task_runs)
         [artifact] = client.read_artifacts(
             artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=["clean-corpus-report"])),
