@@ -10,11 +10,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+import numpy as np
 
 from cleaners.config import BoilerplateConfig
 from cleaners.document import Change, Cleaned
 from cleaners.layout import layout_rules
-from cleaners.line_features import words
+from cleaners.line_features import page_stopwords, words
 
 _APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "\u00a0": " "})
 _SENTENCE_END = re.compile(r"[.!?…:;\"”»)]\s*$")
@@ -55,8 +58,9 @@ class BoilerplateStripper:
         layout an extractor already judged (trafilatura on HTML)."""
         changes: list[Change] = []
         lines = text.split("\n")
+        memos = _PageMemos()  # what the layout rules learnt of this page's lines, for the next pass
         while True:
-            kept = self._strip_once(lines, title, changes, layout)
+            kept = self._strip_once(lines, title, changes, layout, memos)
             if len(kept) == len(lines):
                 break
             lines = kept
@@ -64,7 +68,12 @@ class BoilerplateStripper:
         return Cleaned("\n".join(lines), changes)
 
     def _strip_once(
-        self, lines: list[str], title: str | None, changes: list[Change], layout: bool
+        self,
+        lines: list[str],
+        title: str | None,
+        changes: list[Change],
+        layout: bool,
+        memos: _PageMemos,
     ) -> list[str]:
         doomed: dict[int, str] = {}
         in_widget = False
@@ -88,7 +97,10 @@ class BoilerplateStripper:
                 doomed[i] = "boilerplate.tag_spam"
         if layout and self.config.layout.enabled:
             rows = [i for i in range(len(lines)) if i not in doomed]
-            found = layout_rules([lines[i] for i in rows], self.config.layout)
+            candidates = [lines[i] for i in rows]
+            stopwords = page_stopwords(candidates, memos.stopwords)
+            scores = memos.scores.setdefault(stopwords, {})
+            found = layout_rules(candidates, self.config.layout, stopwords, scores)
             doomed.update((rows[k], rule) for k, rule in found.items())
         changes.extend(Change(doomed[i], lines[i]) for i in sorted(doomed))
         return [line for i, line in enumerate(lines) if i not in doomed]
@@ -138,6 +150,12 @@ class BoilerplateStripper:
         if run and out:
             changes.append(Change("boilerplate.blank_lines", "\n".join(run) + "\n"))
         return out
+
+
+@dataclass
+class _PageMemos:
+    stopwords: dict[str, tuple[int, np.ndarray]] = field(default_factory=dict)
+    scores: dict[frozenset[str], dict[str, float]] = field(default_factory=dict)  # per language
 
 
 def _phrase_regex(phrases: Iterable[str]) -> re.Pattern[str] | None:

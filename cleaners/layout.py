@@ -32,12 +32,19 @@ TOP, BOTTOM, MENU = "boilerplate.top_block", "boilerplate.bottom_block", "boiler
 _TITLE_PARTS = re.compile(r"\s+[-|–—:·»]+\s+")
 
 
-def layout_rules(lines: Sequence[str], config: LayoutConfig) -> dict[int, str]:
-    """Index -> rule name of every line outside the article's content."""
+def layout_rules(
+    lines: Sequence[str],
+    config: LayoutConfig,
+    stopwords: frozenset[str] | None = None,
+    memo: dict[str, float] | None = None,
+) -> dict[int, str]:
+    """Index -> rule name of every line outside the article's content. (`stopwords` and
+    `memo`: see line_features.line_scores.)"""
     rows = [i for i, line in enumerate(lines) if line.strip()]
     if not config.enabled or len(rows) < config.min_lines:
         return {}
-    scores = _list_items(rows, line_scores([lines[i] for i in rows], config), config)
+    nonblank = [lines[i] for i in rows]
+    scores = _list_items(rows, line_scores(nonblank, config, stopwords, memo), config)
     penalised = _run_penalty(scores, config)
     segments = content_segments(penalised, config)
     if not segments or max(_total(penalised, s) for s in segments) < config.min_article_score:

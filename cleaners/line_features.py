@@ -10,10 +10,11 @@ page chrome: separators (`|` `·` `»`), dates and counts, a teaser cut off with
 from __future__ import annotations
 
 import re
-from collections import Counter
 from collections.abc import Iterable, Sequence
 from functools import cache
 from typing import NamedTuple
+
+import numpy as np
 
 from cleaners.config import LayoutConfig
 
@@ -94,40 +95,83 @@ def reads_as_prose(line: str, config: LayoutConfig) -> bool:
     return n >= config.protected_words and bool(_FULL_STOP.search(line))
 
 
+class _Stoplists(NamedTuple):
+    lists: tuple[frozenset[str], ...]  # jusText's stoplists, by language
+    word_ids: dict[str, int]  # every stopword of any language -> its row
+    starts: np.ndarray  # row r's languages are languages[starts[r]:starts[r + 1]]
+    languages: np.ndarray
+
+
 @cache
-def _stoplist_index() -> tuple[tuple[frozenset[str], ...], dict[str, tuple[int, ...]]]:
+def _stoplists() -> _Stoplists:
     import justext
 
-    languages = sorted(justext.get_stoplists())
-    lists = tuple(frozenset(w.lower() for w in justext.get_stoplist(lang)) for lang in languages)
-    index: dict[str, list[int]] = {}
+    names = sorted(justext.get_stoplists())
+    lists = tuple(frozenset(w.lower() for w in justext.get_stoplist(name)) for name in names)
+    by_word: dict[str, list[int]] = {}
     for i, stoplist in enumerate(lists):
         for word in stoplist:
-            index.setdefault(word, []).append(i)
-    return lists, {w: tuple(langs) for w, langs in index.items()}
+            by_word.setdefault(word, []).append(i)
+    lengths = np.fromiter((len(v) for v in by_word.values()), np.int64, len(by_word))
+    return _Stoplists(
+        lists=lists,
+        word_ids={word: row for row, word in enumerate(by_word)},
+        starts=np.concatenate(([0], np.cumsum(lengths))),
+        languages=np.fromiter((i for v in by_word.values() for i in v), np.int64),
+    )
 
 
-def page_stopwords(lines: Iterable[str]) -> frozenset[str]:
+def page_stopwords(
+    lines: Iterable[str], memo: dict[str, tuple[int, np.ndarray]] | None = None
+) -> frozenset[str]:
     """The function words of the page's language: the jusText stoplist that covers most of
-    its words (no language detection model needed; works on any script jusText covers)."""
-    lists, index = _stoplist_index()
-    hits: Counter[int] = Counter()
+    the words of its first lines (no language detection model needed; works on any script
+    jusText covers). On a tie, the language whose first hit comes first wins. `memo` keeps
+    each line's stopwords for a caller that asks again about the same page."""
+    stop = _stoplists()
+    memo = {} if memo is None else memo
     seen = 0
+    found: list[np.ndarray] = []
     for line in lines:
-        for token in words(line):
-            for lang in index.get(token.lower(), ()):
-                hits[lang] += 1
-            seen += 1
+        known = memo.get(line)
+        if known is None:
+            tokens = [token.lower() for token in words(line)]
+            rows = np.fromiter((stop.word_ids.get(t, -1) for t in tokens), np.int64, len(tokens))
+            known = memo[line] = (len(tokens), rows[rows >= 0])
+        seen += known[0]
+        found.append(known[1])
         if seen >= _STOPLIST_SAMPLE:
             break
-    if not hits:
+    rows = np.concatenate(found) if found else np.empty(0, np.int64)
+    if not len(rows):
         return frozenset()
-    return lists[hits.most_common(1)[0][0]]
+    # every hit, in token order: the languages of each stopword, one after another
+    lengths = stop.starts[rows + 1] - stop.starts[rows]
+    offsets = np.repeat(stop.starts[rows] - np.cumsum(lengths) + lengths, lengths)
+    hits = stop.languages[offsets + np.arange(int(lengths.sum()))]
+    counts = np.bincount(hits, minlength=len(stop.lists))
+    best = np.flatnonzero(counts == counts.max())
+    if len(best) > 1:
+        best = [min(best.tolist(), key=lambda lang: int(np.argmax(hits == lang)))]
+    return stop.lists[int(best[0])]
 
 
-def line_scores(lines: Sequence[str], config: LayoutConfig) -> list[float]:
-    """prose_score of every line (blank lines score 0)."""
-    stopwords = page_stopwords(lines)
-    return [
-        prose_score(line_shape(line, stopwords), config) if line.strip() else 0.0 for line in lines
-    ]
+def line_scores(
+    lines: Sequence[str],
+    config: LayoutConfig,
+    stopwords: frozenset[str] | None = None,
+    memo: dict[str, float] | None = None,
+) -> list[float]:
+    """prose_score of every line (blank lines score 0). A caller that scores the same page
+    again (after removing lines) passes the page's stopwords and a memo of line scores."""
+    if stopwords is None:
+        stopwords = page_stopwords(lines)
+    memo = {} if memo is None else memo
+    scores = []
+    for line in lines:
+        score = memo.get(line)
+        if score is None:
+            score = prose_score(line_shape(line, stopwords), config) if line.strip() else 0.0
+            memo[line] = score
+        scores.append(score)
+    return scores
