@@ -78,14 +78,17 @@ class BoilerplateStripper:
         doomed: dict[int, str] = {}
         in_widget = False
         for i, line in enumerate(lines):
-            norm = normalise_line(line)
+            known = memos.line_rules.get(line)
+            if known is None:
+                norm = normalise_line(line)
+                known = memos.line_rules[line] = (norm, self._line_rule(norm) if norm else None)
+            norm, rule = known
             if not norm:
                 continue
             if in_widget and _strip_count(norm) in self._widget_labels:
                 doomed[i] = "boilerplate.widget"
                 continue
             in_widget = norm in self._widget_headers
-            rule = self._line_rule(norm)
             if rule:
                 doomed[i] = rule
         if self.config.slug.enabled:
@@ -100,7 +103,7 @@ class BoilerplateStripper:
             candidates = [lines[i] for i in rows]
             stopwords = page_stopwords(candidates, memos.stopwords)
             scores = memos.scores.setdefault(stopwords, {})
-            found = layout_rules(candidates, self.config.layout, stopwords, scores)
+            found = layout_rules(candidates, self.config.layout, stopwords, scores, memos.prose)
             doomed.update((rows[k], rule) for k, rule in found.items())
         changes.extend(Change(doomed[i], lines[i]) for i in sorted(doomed))
         return [line for i, line in enumerate(lines) if i not in doomed]
@@ -154,6 +157,8 @@ class BoilerplateStripper:
 
 @dataclass
 class _PageMemos:
+    line_rules: dict[str, tuple[str, str | None]] = field(default_factory=dict)  # norm, rule
+    prose: dict[str, bool] = field(default_factory=dict)
     stopwords: dict[str, tuple[int, np.ndarray]] = field(default_factory=dict)
     scores: dict[frozenset[str], dict[str, float]] = field(default_factory=dict)  # per language
 

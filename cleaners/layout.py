@@ -37,9 +37,10 @@ def layout_rules(
     config: LayoutConfig,
     stopwords: frozenset[str] | None = None,
     memo: dict[str, float] | None = None,
+    prose_memo: dict[str, bool] | None = None,
 ) -> dict[int, str]:
-    """Index -> rule name of every line outside the article's content. (`stopwords` and
-    `memo`: see line_features.line_scores.)"""
+    """Index -> rule name of every line outside the article's content. (`stopwords`, `memo`
+    and `prose_memo` spare a caller that asks again about the same page: see line_scores.)"""
     rows = [i for i, line in enumerate(lines) if line.strip()]
     if not config.enabled or len(rows) < config.min_lines:
         return {}
@@ -62,7 +63,13 @@ def layout_rules(
         ):
             top -= 1
     kept.update(range(top, first))
-    prose = [reads_as_prose(lines[i], config) for i in rows]
+    prose_memo = {} if prose_memo is None else prose_memo
+    prose = []
+    for i in rows:
+        known = prose_memo.get(lines[i])
+        if known is None:
+            known = prose_memo[lines[i]] = reads_as_prose(lines[i], config)
+        prose.append(known)
     # below the article, past the first line that is not a sentence, sentences are chrome
     # too: newsletter prompts, author bios, legal notices under a footer menu
     footer = next((k for k in range(last + 1, len(rows)) if not prose[k]), len(rows))
