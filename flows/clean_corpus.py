@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import shutil
 import time
+from contextlib import ExitStack
 from datetime import UTC, datetime
 from itertools import pairwise
 from pathlib import Path
@@ -126,7 +127,7 @@ def clean_corpus(
         marks.append((name, time.perf_counter()))
         reporter.stage(name, total, unit)
 
-    with output_lock(out_dir), workers.worker_pool(n_workers):
+    with output_lock(out_dir), ExitStack() as pool:
         scan = scan_inputs(inputs)
         if scan.skipped:
             logger.warning(
@@ -139,6 +140,8 @@ def clean_corpus(
         stage("plan", 1, "step")
         shards = plan(inputs, cfg.run.shard_size)
         reporter.advance(1)
+        n_workers = min(n_workers, max(len(shards), 1))  # more processes than shards idle
+        pool.enter_context(workers.worker_pool(n_workers))
         total = sum(s.size for s in shards)
         reused = sum((work_dir / "cleaned" / f"part-{s.name}.parquet").exists() for s in shards)
         logger.info(
