@@ -17,7 +17,7 @@ export PREFECT_SERVER_ANALYTICS_ENABLED := false
 export DO_NOT_TRACK := 1
 export PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS := 60
 
-.PHONY: setup run test ui screenshot lint format clean
+.PHONY: setup prose run test ui screenshot lint format clean
 
 setup: $(VENV)/.synced
 
@@ -28,6 +28,16 @@ $(UV):
 $(VENV)/.synced: pyproject.toml uv.lock | $(UV)
 	$(UV) sync --frozen --all-extras
 	@touch $@
+
+# Debian's prose packages that ../shared/bench/gen_corpus.py reads (tests and bench/ generate
+# corpora with it); installed when missing and apt-get can (root), else say what to install.
+PROSE_PACKAGES := r-cran-janeaustenr debian-handbook
+prose:
+	@if dpkg -s $(PROSE_PACKAGES) >/dev/null 2>&1; then :; \
+	elif [ "$$(id -u)" = 0 ]; then \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+			--no-install-recommends $(PROSE_PACKAGES) >/dev/null; \
+	else echo "generated-corpus tests and bench/ need: apt-get install $(PROSE_PACKAGES)"; fi
 
 run: setup
 	$(BIN)/clean-corpus run seeds --out data/clean

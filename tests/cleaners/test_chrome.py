@@ -2,6 +2,7 @@
 only the copies of one article repeat stays; documents without a site are untouched."""
 
 import json
+import os
 import random
 import subprocess
 import sys
@@ -136,8 +137,9 @@ def test_generated_site_corpus(tmp_path):
         capture_output=True,
         text=True,
     )
-    if run.returncode != 0:
+    if run.returncode != 0 and not os.environ.get("CI"):  # CI installs them: `make prose`
         pytest.skip(f"gen_corpus.py needs its Debian prose packages: {run.stderr[-200:]}")
+    assert run.returncode == 0, run.stderr[-2000:]
     docs = [json.loads(line) for line in (tmp_path / "docs.jsonl").open(encoding="utf-8")]
     truth = {
         t["id"]: t["cluster"]

@@ -121,7 +121,7 @@ def test_refuses_to_replace_a_folder_that_is_not_an_output(tmp_path):
     assert (tmp_path / "precious.txt").read_text() == "keep me"
 
 
-def test_output_is_identical_with_one_and_two_workers(tmp_path):
+def test_output_is_identical_with_one_two_and_four_workers(tmp_path):
     """Same inputs and config give the same rows, in the same order, whatever the workers."""
     inputs = tmp_path / "in"
     shutil.copytree(SEEDS, inputs)
