@@ -134,3 +134,28 @@ def test_jsonl_lines_end_at_newline_only(tmp_path):
     docs = [d for s in plan_shards([path], 1) for d in read_shard(s)]
     assert [(d.doc_id, d.source) for d in docs] == [("cr:1", f"{path}:1"), ("b", f"{path}:2")]
     assert docs[0].reason == MALFORMED  # a raw control character is not valid JSON
+
+
+def test_deeply_nested_truncated_and_lying_html_give_a_row_each(tmp_path):
+    from cleaners.config import Config
+    from cleaners.pipeline import NO_CONTENT, DocumentCleaner
+
+    prose = "The council met on Monday to discuss the new bridge, officials said. " * 3
+    (tmp_path / "deep.html").write_text(
+        "<html><body>" + "<div>" * 20000 + f"<p>{prose}</p>" + "</div>" * 20000 + "</body></html>"
+    )
+    (tmp_path / "truncated.html").write_text(
+        f"<html><head><title>T</title></head><body><article><p>{prose}</p><p>More about the"
+    )
+    (tmp_path / "lying.html").write_bytes(  # says UTF-8, is cp1252
+        f'<html><head><meta charset="utf-8"></head><body><article><p>{prose} Café crème.'
+        "</p></article></body></html>".encode("cp1252")
+    )
+    cleaner = DocumentCleaner(Config.load())
+    docs = {d.doc_id: cleaner.run_safely(d) for d in read_all(sorted(tmp_path.glob("*.html")))}
+    assert set(docs) == {"deep", "truncated", "lying"}
+    # past lxml's depth limit there is no main text: rejected with the page kept, not lost
+    assert docs["deep"].reason == NO_CONTENT and "<div>" * 100 in docs["deep"].text
+    assert docs["truncated"].reason is None and prose.strip() in docs["truncated"].text
+    assert docs["lying"].reason is None and "Café crème." in docs["lying"].text
+    assert "input.decoding" in [c.rule for c in docs["lying"].changes]
