@@ -131,7 +131,7 @@ def clean_corpus(
         scan = scan_inputs(inputs)
         if scan.skipped:
             logger.warning(
-                "skipped %d file(s) that are not .txt/.jsonl/.html/.htm, e.g. %s",
+                "skipped %d file(s) that are not .txt/.jsonl/.html/.htm/.parquet, e.g. %s",
                 len(scan.skipped),
                 scan.skipped[0],
             )

@@ -92,8 +92,8 @@ def _add_job_arguments(parser: argparse.ArgumentParser) -> None:
         "inputs",
         nargs="+",
         metavar="INPUT",
-        help=".txt (one document, id = file stem), .jsonl (objects with id and text) or "
-        ".html/.htm files, or folders holding them",
+        help=".txt (one document, id = file stem), .jsonl (objects with id and text), "
+        ".html/.htm, or .parquet (a text column, optional id) files, or folders holding them",
     )
     parser.add_argument(
         "--out",

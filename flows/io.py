@@ -16,11 +16,13 @@ import pyarrow.parquet as pq
 
 from cleaners.decoding import declared_charset, decode_bytes, without_lone_surrogates
 from cleaners.document import Change, Document
+from flows.parquet_input import check_parquet_input, read_parquet_rows, row_group_ranges
 
 TEXT_SUFFIXES = {".txt"}
 JSONL_SUFFIXES = {".jsonl"}
 HTML_SUFFIXES = {".html", ".htm"}
-INPUT_SUFFIXES = TEXT_SUFFIXES | JSONL_SUFFIXES | HTML_SUFFIXES
+PARQUET_SUFFIXES = {".parquet"}
+INPUT_SUFFIXES = TEXT_SUFFIXES | JSONL_SUFFIXES | HTML_SUFFIXES | PARQUET_SUFFIXES
 UNREADABLE, MALFORMED = "unreadable", "malformed"
 
 CHANGE_TYPE = pa.struct(
@@ -90,15 +92,16 @@ class InputError(ValueError):
 
 @dataclass(frozen=True)
 class Shard:
-    """A slice of the input small enough for one task: some files, or a line range of a JSONL."""
+    """A slice of the input small enough for one task: some files, a line range of a JSONL,
+    or whole row groups of a Parquet file."""
 
     index: int
-    kind: Literal["files", "jsonl"]
+    kind: Literal["files", "jsonl", "parquet"]
     paths: tuple[str, ...]
-    start: int = 0  # jsonl: byte offset of the first line
-    end: int = 0  # jsonl: byte offset just past the last line
-    first_line: int = 1
-    lines: int = 0  # jsonl: lines in the range
+    start: int = 0  # jsonl: byte offset of the first line; parquet: first row group
+    end: int = 0  # jsonl: byte offset just past the last line; parquet: row group past the last
+    first_line: int = 1  # parquet: index of the first row (from 0)
+    lines: int = 0  # jsonl: lines in the range; parquet: rows
 
     @property
     def name(self) -> str:
@@ -107,7 +110,7 @@ class Shard:
     @property
     def size(self) -> int:
         """Documents in the shard, at most (blank JSONL lines hold none): for progress."""
-        return self.lines if self.kind == "jsonl" else len(self.paths)
+        return len(self.paths) if self.kind == "files" else self.lines
 
 
 class InputScan(NamedTuple):
@@ -142,6 +145,11 @@ def scan_inputs(inputs: Iterable[str | Path]) -> InputScan:
                 pass
         except OSError as exc:
             raise InputError(f"{path}: cannot be read: {exc.strerror or exc}") from exc
+        if path.suffix.lower() in PARQUET_SUFFIXES:
+            try:
+                check_parquet_input(path)
+            except ValueError as exc:
+                raise InputError(f"{path}: {exc}") from exc
     return InputScan(files, skipped)
 
 
@@ -160,12 +168,16 @@ def plan_shards(files: list[Path], shard_size: int) -> list[Shard]:
             pending.clear()
 
     for path in files:
-        if path.suffix.lower() in JSONL_SUFFIXES:
+        suffix = path.suffix.lower()
+        if suffix in JSONL_SUFFIXES or suffix in PARQUET_SUFFIXES:
             flush_files()
-            for start, end, first_line, lines in _line_ranges(path, shard_size):
-                shards.append(
-                    Shard(len(shards), "jsonl", (str(path),), start, end, first_line, lines)
-                )
+            kind, ranges = (
+                ("jsonl", _line_ranges(path, shard_size))
+                if suffix in JSONL_SUFFIXES
+                else ("parquet", row_group_ranges(path, shard_size))
+            )
+            for start, end, first, count in ranges:
+                shards.append(Shard(len(shards), kind, (str(path),), start, end, first, count))
         else:
             pending.append(str(path))
             if len(pending) >= shard_size:
@@ -193,6 +205,11 @@ def _line_ranges(path: Path, lines_per_range: int) -> Iterator[tuple[int, int, i
 def read_shard(shard: Shard) -> Iterator[Document]:
     if shard.kind == "jsonl":
         yield from _read_jsonl(Path(shard.paths[0]), shard.start, shard.end, shard.first_line)
+        return
+    if shard.kind == "parquet":
+        rows = read_parquet_rows(Path(shard.paths[0]), shard.start, shard.end, shard.first_line)
+        for source, record in rows:
+            yield record_document(source, record)
         return
     for name in shard.paths:
         path = Path(name)
@@ -234,54 +251,76 @@ def _read_jsonl(path: Path, start: int, end: int, first_line: int) -> Iterator[D
 
 def _jsonl_document(path: Path, line_no: int, raw: bytes) -> Document:
     source = f"{path}:{line_no}"
-    fallback_id = f"{path.stem}:{line_no}"
     text, encoding = decode_bytes(raw)
     if text is None:
         return Document(
-            fallback_id,
+            _fallback_id(source),
             source,
             "",
             reason=MALFORMED,
             changes=[Change("input.binary", f"{len(raw)} bytes that are not text")],
         )
-    problem, record = _parse_record(text)
+    try:
+        record = json.loads(text)
+    except json.JSONDecodeError as exc:
+        record = None
+        problem = f"not valid JSON: {exc.msg} at column {exc.colno}"
+    else:
+        if not isinstance(record, dict):
+            problem = f"a JSON {type(record).__name__}, not an object"
+            record = None
+    if record is None:
+        return _malformed(source, text, problem)
+    doc = record_document(source, record, raw=text)
+    if doc.reason is None and encoding not in ("utf-8", "ascii"):
+        doc.changes.append(Change("input.decoding", "utf-8", encoding))
+    return doc
+
+
+def record_document(source: str, record: dict[str, Any], raw: str | None = None) -> Document:
+    """A Document from one JSONL object or Parquet row: `id`, `text`, `title`; the other
+    fields are metadata. A record without a string `text`, or with an id that is neither a
+    string nor an integer, is malformed (kept as `raw`, or as its JSON)."""
+    problem = _record_problem(record)
     if problem:
-        return Document(
-            fallback_id,
-            source,
-            text,
-            reason=MALFORMED,
-            changes=[Change("input.malformed", problem)],
-        )
+        return _malformed(source, raw or json.dumps(record, ensure_ascii=False), problem)
+    record = dict(record)
     doc_id = record.pop("id", None)
     body = record.pop("text")
     title = record.pop("title", None)
-    doc = Document(
-        doc_id=without_lone_surrogates(str(doc_id)) if doc_id is not None else fallback_id,
+    return Document(
+        doc_id=without_lone_surrogates(str(doc_id)) if doc_id is not None else _fallback_id(source),
         source=source,
         text=without_lone_surrogates(body),
         title=without_lone_surrogates(title) if isinstance(title, str) else None,
         site=_site_of(record),
         metadata=record,
     )
-    if encoding not in ("utf-8", "ascii"):
-        doc.changes.append(Change("input.decoding", "utf-8", encoding))
-    return doc
 
 
-def _parse_record(text: str) -> tuple[str | None, dict[str, Any]]:
-    try:
-        record = json.loads(text)
-    except json.JSONDecodeError as exc:
-        return f"not valid JSON: {exc.msg} at column {exc.colno}", {}
-    if not isinstance(record, dict):
-        return f"a JSON {type(record).__name__}, not an object", {}
+def _record_problem(record: dict[str, Any]) -> str | None:
     if not isinstance(record.get("text"), str):
-        return "no string field 'text'", {}
+        return "no string field 'text'"
     doc_id = record.get("id")
     if doc_id is not None and (isinstance(doc_id, bool) or not isinstance(doc_id, str | int)):
-        return f"field 'id' is a {type(doc_id).__name__}, not a string", {}
-    return None, record
+        return f"field 'id' is a {type(doc_id).__name__}, not a string"
+    return None
+
+
+def _malformed(source: str, text: str, problem: str) -> Document:
+    return Document(
+        _fallback_id(source),
+        source,
+        text,
+        reason=MALFORMED,
+        changes=[Change("input.malformed", problem)],
+    )
+
+
+def _fallback_id(source: str) -> str:
+    """`<stem>:<line or row>` for a record without an id."""
+    path, _, where = source.rpartition(":")
+    return f"{Path(path).stem}:{where}"
 
 
 def _site_of(record: dict[str, Any]) -> str | None:

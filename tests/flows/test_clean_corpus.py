@@ -178,3 +178,19 @@ def test_site_chrome_is_removed_across_a_sites_pages(tmp_path):
             == next(r["text"] for r in records if r["id"] == f"planet{i}").rsplit("\n", 1)[0]
         )
     assert own in kept["star0"]["text"]
+
+
+def test_seeds_as_a_parquet_file_are_cleaned_like_the_txt_files(output, tmp_path):
+    import pyarrow as pa
+
+    out, _ = output
+    by_txt = {row["doc_id"]: row["text"] for row in read(out / "corpus") + read(out / "rejected")}
+    ids = SEED_IDS
+    texts = [(SEEDS / f"{i}.txt").read_text(encoding="utf-8") for i in ids]
+    pq.write_table(pa.table({"id": ids, "text": texts}), tmp_path / "seeds.parquet")
+    clean_corpus(inputs=[str(tmp_path / "seeds.parquet")], out=str(tmp_path / "clean"))
+    rows = read(tmp_path / "clean" / "corpus")
+    assert {row["doc_id"]: row["text"] for row in rows} == {i: by_txt[i] for i in ids}
+    assert sorted(row["source"] for row in rows) == [
+        f"{tmp_path / 'seeds.parquet'}:{n}" for n in range(5)
+    ]

@@ -159,3 +159,47 @@ def test_deeply_nested_truncated_and_lying_html_give_a_row_each(tmp_path):
     assert docs["truncated"].reason is None and prose.strip() in docs["truncated"].text
     assert docs["lying"].reason is None and "Café crème." in docs["lying"].text
     assert "input.decoding" in [c.rule for c in docs["lying"].changes]
+
+
+def test_parquet_rows_are_documents_read_row_group_by_row_group(tmp_path):
+    import datetime
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    table = pa.table(
+        {
+            "id": ["a", None, "c", "d", "e"],
+            "text": ["First.", "Second.", None, "Fourth.", "Fifth."],
+            "title": ["A title", None, None, None, None],
+            "url": ["https://news.example/a", None, None, None, None],
+            "crawled": [datetime.date(2026, 11, 1)] * 5,
+        }
+    )
+    path = tmp_path / "crawl.parquet"
+    pq.write_table(table, path, row_group_size=2)  # row groups of 2, 2 and 1 rows
+    shards = plan_shards([path], 3)
+    assert [(s.kind, s.start, s.end, s.size) for s in shards] == [
+        ("parquet", 0, 2, 4),
+        ("parquet", 2, 3, 1),
+    ]
+    docs = [doc for shard in shards for doc in read_shard(shard)]
+    assert [d.source for d in docs] == [f"{path}:{row}" for row in range(5)]
+    assert [d.doc_id for d in docs] == ["a", "crawl:1", "crawl:2", "d", "e"]  # malformed: no id
+    assert docs[0].title == "A title" and docs[0].site == "news.example"
+    assert docs[0].metadata == {"url": "https://news.example/a", "crawled": "2026-11-01"}
+    assert docs[2].reason == MALFORMED and "text" in docs[2].changes[0].removed
+    assert [d.text for d in docs if d.reason is None] == ["First.", "Second.", "Fourth.", "Fifth."]
+    assert documents_to_table(docs).num_rows == 5
+
+
+def test_parquet_without_a_text_column_or_not_parquet_is_an_error_before_any_work(tmp_path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    pq.write_table(pa.table({"body": ["x"]}), tmp_path / "body.parquet")
+    with pytest.raises(InputError, match=r"body\.parquet: no 'text' column \(columns: body\)"):
+        find_input_files([tmp_path / "body.parquet"])
+    (tmp_path / "fake.parquet").write_bytes(b"not parquet at all")
+    with pytest.raises(InputError, match=r"fake\.parquet: not a readable Parquet file"):
+        find_input_files([tmp_path / "fake.parquet"])
