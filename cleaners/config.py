@@ -120,7 +120,7 @@ class DedupConfig(_Section):
 
 
 class RunConfig(_Section):
-    shard_size: int = Field(10_000, ge=1)
+    shard_size: int = Field(5_000, ge=1)
 
 
 class Config(_Section):

@@ -103,7 +103,7 @@ def _add_job_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--config", metavar="FILE", help="TOML file merged over the default rules")
     parser.add_argument(
-        "--shard-size", type=int, metavar="N", help="documents per shard (default: 10000)"
+        "--shard-size", type=int, metavar="N", help="documents per shard (default: 5000)"
     )
     parser.add_argument(
         "--workers",
