@@ -22,13 +22,15 @@ list, a form): without enough context, keeping a line is the safe choice.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from bisect import bisect_left
+from collections.abc import Collection, Sequence
 from itertools import pairwise
 
 from cleaners.config import LayoutConfig
 from cleaners.line_features import line_scores, reads_as_prose, words
 
 TOP, BOTTOM, MENU = "boilerplate.top_block", "boilerplate.bottom_block", "boilerplate.menu_block"
+FOOTER = "boilerplate.footer_block"
 _TITLE_PARTS = re.compile(r"\s+[-|–—:·»]+\s+")
 
 
@@ -38,9 +40,12 @@ def layout_rules(
     stopwords: frozenset[str] | None = None,
     memo: dict[str, float] | None = None,
     prose_memo: dict[str, bool] | None = None,
+    footer_heads: Collection[int] = (),
 ) -> dict[int, str]:
-    """Index -> rule name of every line outside the article's content. (`stopwords`, `memo`
-    and `prose_memo` spare a caller that asks again about the same page: see line_scores.)"""
+    """Index -> rule name of every line outside the article's content. `footer_heads` are
+    the indices of lines that open a page's footer ("Comments", "Related posts"). (`stopwords`,
+    `memo` and `prose_memo` spare a caller that asks again about the same page: see
+    line_scores.)"""
     rows = [i for i, line in enumerate(lines) if line.strip()]
     if not config.enabled or len(rows) < config.min_lines:
         return {}
@@ -50,6 +55,10 @@ def layout_rules(
     segments = content_segments(penalised, config)
     if not segments or max(_total(penalised, s) for s in segments) < config.min_article_score:
         return {}  # no clear article (a poem, a list, a form): keep the page
+    heads = {bisect_left(rows, i) for i in footer_heads} - {len(rows)}  # a blank: the next line
+    cut = _footer_cut(scores, segments, heads, config) if heads else None
+    if cut is not None:
+        segments = [(start, min(end, cut - 1)) for start, end in segments if start < cut]
     kept = {k for start, end in segments for k in range(start, end + 1)}
     for (_, end), (start, _) in pairwise(segments):
         if start - end - 1 < config.menu_min_lines:  # a heading, a short list: the article's
@@ -73,12 +82,36 @@ def layout_rules(
     # below the article, past the first line that is not a sentence, sentences are chrome
     # too: newsletter prompts, author bios, legal notices under a footer menu
     footer = next((k for k in range(last + 1, len(rows)) if not prose[k]), len(rows))
+    if cut is not None:
+        footer = min(footer, cut)
     doomed: dict[int, str] = {}
     for k, i in enumerate(rows):
         if k in kept or (prose[k] and k < footer):
             continue
-        doomed[i] = TOP if k < top else BOTTOM if k > last else MENU
+        if cut is not None and k >= cut:
+            doomed[i] = FOOTER
+        else:
+            doomed[i] = TOP if k < top else BOTTOM if k > last else MENU
     return doomed
+
+
+def _footer_cut(
+    scores: Sequence[float],
+    segments: Sequence[tuple[int, int]],
+    heads: Collection[int],
+    config: LayoutConfig,
+) -> int | None:
+    """The first footer heading with at least `footer_share` of the article's prose above it:
+    the article ends there (what follows is comments, related posts, teasers). A heading
+    higher up is a box inside the article, or the page's header: it does not end anything."""
+    first, last = segments[0][0], segments[-1][1]
+    total = sum(max(scores[k], 0.0) for k in range(first, last + 1))
+    above = 0.0
+    for k in range(first, len(scores)):
+        if k in heads and above > 0 and above >= config.footer_share * total:
+            return k
+        above += max(scores[k], 0.0) if k <= last else 0.0
+    return None
 
 
 def _heading(rows: Sequence[int], scores: Sequence[float], k: int, config: LayoutConfig) -> bool:
