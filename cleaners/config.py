@@ -66,6 +66,8 @@ class LayoutConfig(_Section):
     protected_words: int = Field(3, ge=1)
     unended_factor: float = Field(1.0, ge=0, le=1)
     footer_share: float = Field(0.5, ge=0, le=1)
+    footer_chrome_share: float = Field(0.25, ge=0, le=1)
+    quantity_run: int = Field(3, ge=2)
 
 
 class BoilerplateConfig(_Section):

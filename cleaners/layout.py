@@ -31,6 +31,7 @@ from cleaners.line_features import line_scores, reads_as_prose, words
 
 TOP, BOTTOM, MENU = "boilerplate.top_block", "boilerplate.bottom_block", "boilerplate.menu_block"
 FOOTER = "boilerplate.footer_block"
+_QUANTITY = re.compile(r"\s*\d[\d.,/½¼¾]*\s*[^\W\d_]")
 _TITLE_PARTS = re.compile(r"\s+[-|–—:·»]+\s+")
 
 
@@ -51,12 +52,20 @@ def layout_rules(
         return {}
     nonblank = [lines[i] for i in rows]
     scores = _list_items(rows, line_scores(nonblank, config, stopwords, memo), config)
+    scores = _quantity_lists(rows, nonblank, scores, config)
     penalised = _run_penalty(scores, config)
     segments = content_segments(penalised, config)
     if not segments or max(_total(penalised, s) for s in segments) < config.min_article_score:
         return {}  # no clear article (a poem, a list, a form): keep the page
+    prose_memo = {} if prose_memo is None else prose_memo
+    prose = []
+    for i in rows:
+        known = prose_memo.get(lines[i])
+        if known is None:
+            known = prose_memo[lines[i]] = reads_as_prose(lines[i], config)
+        prose.append(known)
     heads = {bisect_left(rows, i) for i in footer_heads} - {len(rows)}  # a blank: the next line
-    cut = _footer_cut(scores, segments, heads, config) if heads else None
+    cut = _footer_cut(scores, prose, segments, heads, config) if heads else None
     if cut is not None:
         segments = [(start, min(end, cut - 1)) for start, end in segments if start < cut]
     kept = {k for start, end in segments for k in range(start, end + 1)}
@@ -72,13 +81,6 @@ def layout_rules(
         ):
             top -= 1
     kept.update(range(top, first))
-    prose_memo = {} if prose_memo is None else prose_memo
-    prose = []
-    for i in rows:
-        known = prose_memo.get(lines[i])
-        if known is None:
-            known = prose_memo[lines[i]] = reads_as_prose(lines[i], config)
-        prose.append(known)
     # below the article, past the first line that is not a sentence, sentences are chrome
     # too: newsletter prompts, author bios, legal notices under a footer menu
     footer = next((k for k in range(last + 1, len(rows)) if not prose[k]), len(rows))
@@ -97,19 +99,23 @@ def layout_rules(
 
 def _footer_cut(
     scores: Sequence[float],
+    prose: Sequence[bool],
     segments: Sequence[tuple[int, int]],
     heads: Collection[int],
     config: LayoutConfig,
 ) -> int | None:
-    """The first footer heading with at least `footer_share` of the article's prose above it:
-    the article ends there (what follows is comments, related posts, teasers). A heading
-    higher up is a box inside the article, or the page's header: it does not end anything."""
+    """The first footer heading with at least `footer_share` of the article's prose above it,
+    and below it at least `footer_chrome_share` of lines that are not sentences (names and
+    dates of comments, teaser titles): the article ends there. A heading higher up is a box
+    inside the article or the page's header; one followed by sentences only is the article's."""
     first, last = segments[0][0], segments[-1][1]
     total = sum(max(scores[k], 0.0) for k in range(first, last + 1))
     above = 0.0
     for k in range(first, len(scores)):
         if k in heads and above > 0 and above >= config.footer_share * total:
-            return k
+            below = prose[k + 1 :]
+            if below and below.count(False) >= config.footer_chrome_share * len(below):
+                return k
         above += max(scores[k], 0.0) if k <= last else 0.0
     return None
 
@@ -170,6 +176,26 @@ def _list_items(rows: Sequence[int], scores: list[float], config: LayoutConfig) 
         below = k + 1 < len(rows) and rows[k + 1] - rows[k] == 1 and scores[k + 1] < 0
         if above or below:
             out[k] = score * config.list_factor
+    return out
+
+
+def _quantity_lists(
+    rows: Sequence[int], lines: Sequence[str], scores: list[float], config: LayoutConfig
+) -> list[float]:
+    """A run of `quantity_run` glued lines that each start with a number and a word ("350 g
+    sugar", "2 eggs", "8 g protein") is a list of the article's (ingredients, specifications,
+    nutrition), not a menu: its lines weigh nothing either way."""
+    out = list(scores)
+    run: list[int] = []
+    for k in range(len(rows) + 1):
+        item = k < len(rows) and _QUANTITY.match(lines[k]) is not None
+        if item and (not run or rows[k] - rows[run[-1]] == 1):
+            run.append(k)
+            continue
+        if len(run) >= config.quantity_run:
+            for j in run:
+                out[j] = max(out[j], 0.0)
+        run = [k] if item else []
     return out
 
 

@@ -171,3 +171,18 @@ def test_a_footer_heading_high_up_the_article_ends_nothing():
     page = [*NAV, *ARTICLE[:4], "Related", "Markets fall on rate fears", *ARTICLE[9:]]
     kept = strip("\n".join(page)).text.split("\n")
     assert all(line in kept for line in ARTICLE[9:])
+
+
+def test_a_list_of_quantities_inside_the_article_stays():
+    ingredients = ["350 g sugar", "500 ml milk", "4 tbsp cocoa", "2 eggs", "1 pinch of salt"]
+    ingredients += ["200 g dark chocolate", "20 g mini marshmallows"]
+    page = [*NAV, "", *ARTICLE[:4], "", "Ingredients", "", *ingredients, "", *ARTICLE[9:]]
+    kept = strip("\n".join(page)).text.split("\n")
+    assert all(line in kept for line in ingredients)
+    assert not set(NAV) & set(kept)
+
+
+def test_a_footer_heading_followed_by_sentences_only_ends_nothing():
+    page = [*NAV, "", *ARTICLE, "", "Comments", "", COMMENTS[2], COMMENTS[5]]
+    kept = strip("\n".join(page)).text.split("\n")
+    assert COMMENTS[2] in kept and COMMENTS[5] in kept
