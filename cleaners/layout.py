@@ -10,6 +10,8 @@ Around that content, named rules remove the rest:
   boilerplate.top_block     lines above the article (menus, breadcrumbs, a page-title line)
   boilerplate.bottom_block  lines below it (related posts, comment forms, footers)
   boilerplate.menu_block    a run of chrome between two parts of the article
+  boilerplate.footer_block  from a footer heading ("Comments", "Related posts") down, once
+                            most of the article is above it (comments, teasers, forms)
 The top boundary moves up to the line that repeats the page title (the first line of a
 scraped page is its <title>, and the article starts at its heading), or else keeps a few
 heading lines directly above the first paragraph. A line that reads as a sentence is not
