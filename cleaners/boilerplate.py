@@ -9,6 +9,7 @@ phrase ("Leave a reply below, said the editor.") is prose and stays.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -52,6 +53,8 @@ class BoilerplateStripper:
         ]
         self._widget_headers = {normalise_line(h) for h in config.widget_headers}
         self._widget_labels = {normalise_line(label) for label in config.widget_labels}
+        self._footer_heading = _phrase_regex(config.footer_headings, sep=r"[\W\d_]*")
+        self._footer_patterns = [re.compile(p, re.IGNORECASE) for p in config.footer_patterns]
 
     def __call__(self, text: str, title: str | None = None, layout: bool = True) -> Cleaned:
         """`layout=False` skips the context and position rules (layout.py): for text whose
@@ -103,10 +106,28 @@ class BoilerplateStripper:
             candidates = [lines[i] for i in rows]
             stopwords = page_stopwords(candidates, memos.stopwords)
             scores = memos.scores.setdefault(stopwords, {})
-            found = layout_rules(candidates, self.config.layout, stopwords, scores, memos.prose)
+            # a heading a phrase rule removed still opens the footer: at the next line kept
+            opens = [i for i, line in enumerate(lines) if self._opens_footer(line, memos)]
+            heads = {bisect_left(rows, i) for i in opens} - {len(rows)}
+            found = layout_rules(
+                candidates, self.config.layout, stopwords, scores, memos.prose, heads
+            )
             doomed.update((rows[k], rule) for k, rule in found.items())
         changes.extend(Change(doomed[i], lines[i]) for i in sorted(doomed))
         return [line for i, line in enumerate(lines) if i not in doomed]
+
+    def _opens_footer(self, line: str, memos: _PageMemos) -> bool:
+        """A heading such as "Comments", "Related posts", "12 thoughts on ...": what follows it
+        below the article is the page's footer (layout.py decides whether it is below)."""
+        known = memos.footer.get(line)
+        if known is None:
+            norm = normalise_line(line)
+            known = bool(norm) and (
+                (self._footer_heading is not None and bool(self._footer_heading.fullmatch(norm)))
+                or any(p.match(norm) for p in self._footer_patterns)
+            )
+            memos.footer[line] = known
+        return known
 
     def _line_rule(self, norm: str) -> str | None:
         if self._phrase_line is not None and self._phrase_line.fullmatch(norm):
@@ -159,17 +180,17 @@ class BoilerplateStripper:
 class _PageMemos:
     line_rules: dict[str, tuple[str, str | None]] = field(default_factory=dict)  # norm, rule
     prose: dict[str, bool] = field(default_factory=dict)
+    footer: dict[str, bool] = field(default_factory=dict)  # opens the page's footer
     stopwords: dict[str, tuple[int, np.ndarray]] = field(default_factory=dict)
     scores: dict[frozenset[str], dict[str, float]] = field(default_factory=dict)  # per language
 
 
-def _phrase_regex(phrases: Iterable[str]) -> re.Pattern[str] | None:
-    """A line made only of phrases, with punctuation, bullets or separators between them."""
+def _phrase_regex(phrases: Iterable[str], sep: str = r"[\s\W_]*") -> re.Pattern[str] | None:
+    """A line made only of phrases, with punctuation, bullets or separators (`sep`) between."""
     alternatives = sorted({normalise_line(p) for p in phrases if p.strip()}, key=len, reverse=True)
     if not alternatives:
         return None
     body = "|".join(re.escape(a) for a in alternatives)
-    sep = r"[\s\W_]*"
     return re.compile(rf"{sep}(?:(?:{body}){sep})+")
 
 

@@ -64,6 +64,10 @@ class LayoutConfig(_Section):
     head_lines: int = Field(2, ge=0)
     title_anchor_words: int = Field(3, ge=1)
     protected_words: int = Field(3, ge=1)
+    unended_factor: float = Field(1.0, ge=0, le=1)
+    footer_share: float = Field(0.5, ge=0, le=1)
+    footer_chrome_share: float = Field(0.25, ge=0, le=1)
+    quantity_run: int = Field(3, ge=2)
 
 
 class BoilerplateConfig(_Section):
@@ -75,11 +79,13 @@ class BoilerplateConfig(_Section):
     extra_patterns: list[str] = []
     widget_headers: list[str] = []
     widget_labels: list[str] = []
+    footer_headings: list[str] = []
+    footer_patterns: list[str] = []
     tag_spam: TagSpamConfig = TagSpamConfig()
     slug: SlugConfig = SlugConfig()
     layout: LayoutConfig = LayoutConfig()
 
-    @field_validator("patterns", "extra_patterns")
+    @field_validator("patterns", "extra_patterns", "footer_patterns")
     @classmethod
     def _compiles(cls, patterns: list[str]) -> list[str]:
         import re

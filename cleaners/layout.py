@@ -10,6 +10,8 @@ Around that content, named rules remove the rest:
   boilerplate.top_block     lines above the article (menus, breadcrumbs, a page-title line)
   boilerplate.bottom_block  lines below it (related posts, comment forms, footers)
   boilerplate.menu_block    a run of chrome between two parts of the article
+  boilerplate.footer_block  from a footer heading ("Comments", "Related posts") down, once
+                            most of the article is above it (comments, teasers, forms)
 The top boundary moves up to the line that repeats the page title (the first line of a
 scraped page is its <title>, and the article starts at its heading), or else keeps a few
 heading lines directly above the first paragraph. A line that reads as a sentence is not
@@ -22,13 +24,16 @@ list, a form): without enough context, keeping a line is the safe choice.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from bisect import bisect_left
+from collections.abc import Collection, Sequence
 from itertools import pairwise
 
 from cleaners.config import LayoutConfig
 from cleaners.line_features import line_scores, reads_as_prose, words
 
 TOP, BOTTOM, MENU = "boilerplate.top_block", "boilerplate.bottom_block", "boilerplate.menu_block"
+FOOTER = "boilerplate.footer_block"
+_QUANTITY = re.compile(r"\s*\d[\d.,/½¼¾]*\s*[^\W\d_]")
 _TITLE_PARTS = re.compile(r"\s+[-|–—:·»]+\s+")
 
 
@@ -38,18 +43,33 @@ def layout_rules(
     stopwords: frozenset[str] | None = None,
     memo: dict[str, float] | None = None,
     prose_memo: dict[str, bool] | None = None,
+    footer_heads: Collection[int] = (),
 ) -> dict[int, str]:
-    """Index -> rule name of every line outside the article's content. (`stopwords`, `memo`
-    and `prose_memo` spare a caller that asks again about the same page: see line_scores.)"""
+    """Index -> rule name of every line outside the article's content. `footer_heads` are
+    the indices of lines that open a page's footer ("Comments", "Related posts"). (`stopwords`,
+    `memo` and `prose_memo` spare a caller that asks again about the same page: see
+    line_scores.)"""
     rows = [i for i, line in enumerate(lines) if line.strip()]
     if not config.enabled or len(rows) < config.min_lines:
         return {}
     nonblank = [lines[i] for i in rows]
     scores = _list_items(rows, line_scores(nonblank, config, stopwords, memo), config)
+    scores = _quantity_lists(rows, nonblank, scores, config)
     penalised = _run_penalty(scores, config)
     segments = content_segments(penalised, config)
     if not segments or max(_total(penalised, s) for s in segments) < config.min_article_score:
         return {}  # no clear article (a poem, a list, a form): keep the page
+    prose_memo = {} if prose_memo is None else prose_memo
+    prose = []
+    for i in rows:
+        known = prose_memo.get(lines[i])
+        if known is None:
+            known = prose_memo[lines[i]] = reads_as_prose(lines[i], config)
+        prose.append(known)
+    heads = {bisect_left(rows, i) for i in footer_heads} - {len(rows)}  # a blank: the next line
+    cut = _footer_cut(scores, prose, segments, heads, config) if heads else None
+    if cut is not None:
+        segments = [(start, min(end, cut - 1)) for start, end in segments if start < cut]
     kept = {k for start, end in segments for k in range(start, end + 1)}
     for (_, end), (start, _) in pairwise(segments):
         if start - end - 1 < config.menu_min_lines:  # a heading, a short list: the article's
@@ -63,22 +83,43 @@ def layout_rules(
         ):
             top -= 1
     kept.update(range(top, first))
-    prose_memo = {} if prose_memo is None else prose_memo
-    prose = []
-    for i in rows:
-        known = prose_memo.get(lines[i])
-        if known is None:
-            known = prose_memo[lines[i]] = reads_as_prose(lines[i], config)
-        prose.append(known)
     # below the article, past the first line that is not a sentence, sentences are chrome
     # too: newsletter prompts, author bios, legal notices under a footer menu
     footer = next((k for k in range(last + 1, len(rows)) if not prose[k]), len(rows))
+    if cut is not None:
+        footer = min(footer, cut)
     doomed: dict[int, str] = {}
     for k, i in enumerate(rows):
         if k in kept or (prose[k] and k < footer):
             continue
-        doomed[i] = TOP if k < top else BOTTOM if k > last else MENU
+        if cut is not None and k >= cut:
+            doomed[i] = FOOTER
+        else:
+            doomed[i] = TOP if k < top else BOTTOM if k > last else MENU
     return doomed
+
+
+def _footer_cut(
+    scores: Sequence[float],
+    prose: Sequence[bool],
+    segments: Sequence[tuple[int, int]],
+    heads: Collection[int],
+    config: LayoutConfig,
+) -> int | None:
+    """The first footer heading with at least `footer_share` of the article's prose above it,
+    and below it at least `footer_chrome_share` of lines that are not sentences (names and
+    dates of comments, teaser titles): the article ends there. A heading higher up is a box
+    inside the article or the page's header; one followed by sentences only is the article's."""
+    first, last = segments[0][0], segments[-1][1]
+    total = sum(max(scores[k], 0.0) for k in range(first, last + 1))
+    above = 0.0
+    for k in range(first, len(scores)):
+        if k in heads and above > 0 and above >= config.footer_share * total:
+            below = prose[k + 1 :]
+            if below and below.count(False) >= config.footer_chrome_share * len(below):
+                return k
+        above += max(scores[k], 0.0) if k <= last else 0.0
+    return None
 
 
 def _heading(rows: Sequence[int], scores: Sequence[float], k: int, config: LayoutConfig) -> bool:
@@ -137,6 +178,26 @@ def _list_items(rows: Sequence[int], scores: list[float], config: LayoutConfig) 
         below = k + 1 < len(rows) and rows[k + 1] - rows[k] == 1 and scores[k + 1] < 0
         if above or below:
             out[k] = score * config.list_factor
+    return out
+
+
+def _quantity_lists(
+    rows: Sequence[int], lines: Sequence[str], scores: list[float], config: LayoutConfig
+) -> list[float]:
+    """A run of `quantity_run` glued lines that each start with a number and a word ("350 g
+    sugar", "2 eggs", "8 g protein") is a list of the article's (ingredients, specifications,
+    nutrition), not a menu: its lines weigh nothing either way."""
+    out = list(scores)
+    run: list[int] = []
+    for k in range(len(rows) + 1):
+        item = k < len(rows) and _QUANTITY.match(lines[k]) is not None
+        if item and (not run or rows[k] - rows[run[-1]] == 1):
+            run.append(k)
+            continue
+        if len(run) >= config.quantity_run:
+            for j in run:
+                out[j] = max(out[j], 0.0)
+        run = [k] if item else []
     return out
 
 

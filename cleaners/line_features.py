@@ -75,7 +75,8 @@ def prose_score(shape: LineShape, config: LayoutConfig) -> float:
     about zero for lines that only their neighbours can decide (headings, captions)."""
     prose = shape.stopword_ratio >= config.min_stopword_ratio or shape.sentence
     if shape.words >= config.prose_words and prose:
-        return min(shape.words, config.cap_words) / 10
+        score = min(shape.words, config.cap_words) / 10
+        return score if shape.sentence else score * config.unended_factor
     if shape.ellipsis:
         return config.ellipsis_score
     if shape.date_or_count:

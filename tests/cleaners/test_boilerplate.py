@@ -36,6 +36,14 @@ def removed(text, title=None):
         "Facebook Twitter WhatsApp",
         "© 2024 Daily Planet. All rights reserved.",
         "Tags: ukraine, peace, talks",
+        "Teilen Sie dies mit:",
+        "Gefällt mir Wird geladen...",
+        "Ähnliche Beiträge",
+        "Kommentar verfassen Antwort abbrechen",
+        "Lea también: Impiden ingreso a Nicaragua a reportero estadounidense",
+        "Czytaj też: Wyścig zbrojeń ruszył z kopyta",
+        "© 2022, BreakingBelizeNews.com. This article is the copyrighted property of Breaking "
+        "Belize News. It may not be reproduced without permission.",
     ],
 )
 def test_boilerplate_lines_go(line):
@@ -52,6 +60,9 @@ def test_boilerplate_lines_go(line):
         "Back to top form, the striker scored twice on Sunday.",
         "Copyright law is changing fast in Europe.",
         "What is your reaction to the new law?",
+        "Lea también la entrevista completa en nuestra edición impresa.",
+        "Kommentare von Lesern haben die Redaktion am Montag erreicht.",
+        "Teilen ist für viele Familien in der Stadt längst Alltag.",
     ],
 )
 def test_prose_that_mentions_a_phrase_stays(line):

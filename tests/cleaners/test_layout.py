@@ -144,3 +144,45 @@ def test_a_page_without_a_clear_article_is_left_alone():
     assert layout_rules(page, CONFIG.layout) == {}
     strict = Config.load(boilerplate={"layout": {"min_article_score": 0}}).boilerplate.layout
     assert set(poem) <= {page[i] for i in layout_rules(page, strict)}
+
+
+COMMENTS = [
+    "3 Comments",
+    "Anna says:",
+    "I read every word of this and I agree with most of what the author wrote here today.",
+    "Reply",
+    "Ben says:",
+    "Thank you for writing about the talks, I was waiting for a report that explains it well.",
+]
+
+
+def test_a_footer_heading_below_the_article_ends_it():
+    page = [*NAV, "", *ARTICLE, "", "Comments", "", *COMMENTS[1:]]
+    cleaned = strip("\n".join(page))
+    assert [line for line in cleaned.text.split("\n") if line] == [line for line in ARTICLE if line]
+    footer = {c.removed for c in cleaned.changes if c.rule == "boilerplate.footer_block"}
+    assert {COMMENTS[1], COMMENTS[2], COMMENTS[5]} <= footer  # "Comments" itself: a phrase
+    counted = strip("\n".join([*NAV, "", *ARTICLE, *COMMENTS])).text
+    assert COMMENTS[0] not in counted and COMMENTS[2] not in counted
+
+
+def test_a_footer_heading_high_up_the_article_ends_nothing():
+    # a "Related" box after the first paragraphs, with most of the article below it
+    page = [*NAV, *ARTICLE[:4], "Related", "Markets fall on rate fears", *ARTICLE[9:]]
+    kept = strip("\n".join(page)).text.split("\n")
+    assert all(line in kept for line in ARTICLE[9:])
+
+
+def test_a_list_of_quantities_inside_the_article_stays():
+    ingredients = ["350 g sugar", "500 ml milk", "4 tbsp cocoa", "2 eggs", "1 pinch of salt"]
+    ingredients += ["200 g dark chocolate", "20 g mini marshmallows"]
+    page = [*NAV, "", *ARTICLE[:4], "", "Ingredients", "", *ingredients, "", *ARTICLE[9:]]
+    kept = strip("\n".join(page)).text.split("\n")
+    assert all(line in kept for line in ingredients)
+    assert not set(NAV) & set(kept)
+
+
+def test_a_footer_heading_followed_by_sentences_only_ends_nothing():
+    page = [*NAV, "", *ARTICLE, "", "Comments", "", COMMENTS[2], COMMENTS[5]]
+    kept = strip("\n".join(page)).text.split("\n")
+    assert COMMENTS[2] in kept and COMMENTS[5] in kept
