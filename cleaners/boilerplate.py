@@ -55,13 +55,16 @@ class BoilerplateStripper:
         self._widget_labels = {normalise_line(label) for label in config.widget_labels}
         self._footer_heading = _phrase_regex(config.footer_headings, sep=r"[\W\d_]*")
         self._footer_patterns = [re.compile(p, re.IGNORECASE) for p in config.footer_patterns]
+        self._memos = _LineMemos()
 
     def __call__(self, text: str, title: str | None = None, layout: bool = True) -> Cleaned:
         """`layout=False` skips the context and position rules (layout.py): for text whose
         layout an extractor already judged (trafilatura on HTML)."""
         changes: list[Change] = []
         lines = text.split("\n")
-        memos = _PageMemos()  # what the layout rules learnt of this page's lines, for the next pass
+        if self._memos.size() > _MEMO_LINES:
+            self._memos = _LineMemos()
+        memos = self._memos
         while True:
             kept = self._strip_once(lines, title, changes, layout, memos)
             if len(kept) == len(lines):
@@ -76,7 +79,7 @@ class BoilerplateStripper:
         title: str | None,
         changes: list[Change],
         layout: bool,
-        memos: _PageMemos,
+        memos: _LineMemos,
     ) -> list[str]:
         doomed: dict[int, str] = {}
         in_widget = False
@@ -116,7 +119,7 @@ class BoilerplateStripper:
         changes.extend(Change(doomed[i], lines[i]) for i in sorted(doomed))
         return [line for i, line in enumerate(lines) if i not in doomed]
 
-    def _opens_footer(self, line: str, memos: _PageMemos) -> bool:
+    def _opens_footer(self, line: str, memos: _LineMemos) -> bool:
         """A heading such as "Comments", "Related posts", "12 thoughts on ...": what follows it
         below the article is the page's footer (layout.py decides whether it is below)."""
         known = memos.footer.get(line)
@@ -176,13 +179,23 @@ class BoilerplateStripper:
         return out
 
 
+_MEMO_LINES = 200_000  # lines remembered (a few tens of MB) before the memos start again
+
+
 @dataclass
-class _PageMemos:
+class _LineMemos:
+    """What the rules learnt of a line, by its content alone: the same line gets the same
+    answers on every page (of one language), so they serve the next pass over the page and
+    later pages too, where a site's chrome lines come back. Output is as without them."""
+
     line_rules: dict[str, tuple[str, str | None]] = field(default_factory=dict)  # norm, rule
     prose: dict[str, bool] = field(default_factory=dict)
     footer: dict[str, bool] = field(default_factory=dict)  # opens the page's footer
     stopwords: dict[str, tuple[int, np.ndarray]] = field(default_factory=dict)
     scores: dict[frozenset[str], dict[str, float]] = field(default_factory=dict)  # per language
+
+    def size(self) -> int:
+        return len(self.line_rules) + sum(len(s) for s in self.scores.values())
 
 
 def _phrase_regex(phrases: Iterable[str], sep: str = r"[\s\W_]*") -> re.Pattern[str] | None:

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
+import subprocess
+import sys
 import tempfile
 from pathlib import Path
 
@@ -24,6 +27,7 @@ import pytest  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 SEEDS = REPO / "seeds"
+GEN = REPO.parent / "shared" / "bench" / "gen_corpus.py"
 
 
 @pytest.fixture(scope="session")
@@ -33,6 +37,27 @@ def prefect_harness():
 
     with prefect_test_harness(server_startup_timeout=60):
         yield
+
+
+@pytest.fixture(scope="session")
+def generated_site_corpus(tmp_path_factory) -> tuple[list[dict], dict[str, str]]:
+    """300 pages of ../shared/bench/gen_corpus.py (seed 1): the documents, and each one's
+    true cluster. Skipped where the generator or its Debian prose is missing, but not in CI
+    (`make prose` installs it there)."""
+    if not GEN.exists():
+        pytest.skip("shared/bench/gen_corpus.py not beside the repo")
+    out = tmp_path_factory.mktemp("generated")
+    run = subprocess.run(
+        [sys.executable, str(GEN), "--docs", "300", "--seed", "1", "--out", str(out)],
+        capture_output=True,
+        text=True,
+    )
+    if run.returncode != 0 and not os.environ.get("CI"):
+        pytest.skip(f"gen_corpus.py needs its Debian prose packages: {run.stderr[-200:]}")
+    assert run.returncode == 0, run.stderr[-2000:]
+    docs = [json.loads(line) for line in (out / "docs.jsonl").open(encoding="utf-8")]
+    truth = {t["id"]: t["cluster"] for t in map(json.loads, (out / "truth.jsonl").open())}
+    return docs, truth
 
 
 def pytest_sessionfinish(session, exitstatus):

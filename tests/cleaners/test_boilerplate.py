@@ -156,3 +156,63 @@ def test_prose_lines_are_never_removed(lines):
 def test_idempotent_and_never_raises(text):
     once = strip(text).text
     assert strip(once).text == once
+
+
+def fresh_and_shared(texts, titles=None):
+    """Each page cleaned by a stripper of its own, and all pages by one (whose line memos
+    carry over from page to page): the fast path must give exactly the plain one's output."""
+    config = Config.load().boilerplate
+    titles = titles or [None] * len(texts)
+    shared = BoilerplateStripper(config)
+    return (
+        [BoilerplateStripper(config)(t, title=h) for t, h in zip(texts, titles, strict=True)],
+        [shared(t, title=h) for t, h in zip(texts, titles, strict=True)],
+    )
+
+
+def test_line_memos_carried_across_a_sites_pages_change_no_output(generated_site_corpus):
+    docs, _ = generated_site_corpus
+    texts = [d["text"] for d in docs]
+    fresh, shared = fresh_and_shared(texts)
+    assert shared == fresh
+    assert sum(len(c.changes) for c in fresh) > len(texts)  # the rules did fire
+
+
+GERMAN_WORDS = (
+    "der die das und ist nicht mit auf für von dem den ein eine zu sich im auch es an aus er "
+    "hat dass sie nach wird bei einer um am sind noch wie über so zum war haben nur oder aber "
+    "Regierung Stadt Brücke Polizei Montag Sommer Verkehr Bürgermeister Schule Bahnhof Wetter"
+).split()
+GERMAN_LINE = st.lists(st.sampled_from(GERMAN_WORDS), min_size=10, max_size=18).map(" ".join)
+UNENDED = st.lists(st.sampled_from(GERMAN_WORDS), min_size=10, max_size=14).map(" ".join)
+
+
+def page(lines: st.SearchStrategy[str]) -> st.SearchStrategy[str]:
+    """8-14 lines of one language, some of them ending with a full stop, plus lines that
+    pages of the other language have too (long lines without punctuation: their score
+    depends on the page's language)."""
+    body = st.lists(st.tuples(lines, st.booleans()), min_size=8, max_size=14).map(
+        lambda items: [line + "." if stop else line for line, stop in items]
+    )
+    shared = st.lists(st.one_of(UNENDED, BOILERPLATE), max_size=4)
+    return st.tuples(body, shared, st.randoms()).map(
+        lambda parts: "\n".join(parts[2].sample(parts[0] + parts[1], len(parts[0] + parts[1])))
+    )
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.lists(st.one_of(page(PROSE_LINE), page(GERMAN_LINE)), min_size=2, max_size=6))
+def test_line_memos_carried_across_pages_change_no_output_on_any_pages(texts):
+    """Pages of English and of German sharing lines: a line's score depends on the page's
+    language, so memos carried over must be kept per language."""
+    fresh, shared = fresh_and_shared(texts)
+    assert shared == fresh
+
+
+def test_line_memos_that_start_again_change_no_output(generated_site_corpus, monkeypatch):
+    import cleaners.boilerplate
+
+    monkeypatch.setattr(cleaners.boilerplate, "_MEMO_LINES", 50)  # restarts every page or so
+    texts = [d["text"] for d in generated_site_corpus[0][:60]]
+    fresh, shared = fresh_and_shared(texts)
+    assert shared == fresh

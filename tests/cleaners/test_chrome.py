@@ -1,15 +1,10 @@
 """Site chrome: lines recurring across many different articles of one site go; a line that
 only the copies of one article repeat stays; documents without a site are untouched."""
 
-import json
-import os
 import random
-import subprocess
-import sys
 from collections import defaultdict
 
 import pyarrow as pa
-import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -23,7 +18,6 @@ from cleaners.chrome import (
     line_hash,
 )
 from cleaners.config import Config
-from tests.conftest import REPO
 
 CONFIG = Config.load().chrome
 NAV = "Home | World | Sport | Culture"
@@ -125,26 +119,10 @@ def test_share_threshold_from_config():
     assert line_hash(NAV) in loose.chrome_lines().sites["big.example"]
 
 
-GEN = REPO.parent / "shared" / "bench" / "gen_corpus.py"
-
-
-@pytest.mark.skipif(not GEN.exists(), reason="shared/bench/gen_corpus.py not beside the repo")
-def test_generated_site_corpus(tmp_path):
+def test_generated_site_corpus(generated_site_corpus):
     """Removed lines are lines that many different true clusters of the site share; chrome
     the generator puts on every page goes."""
-    run = subprocess.run(
-        [sys.executable, str(GEN), "--docs", "300", "--seed", "1", "--out", str(tmp_path)],
-        capture_output=True,
-        text=True,
-    )
-    if run.returncode != 0 and not os.environ.get("CI"):  # CI installs them: `make prose`
-        pytest.skip(f"gen_corpus.py needs its Debian prose packages: {run.stderr[-200:]}")
-    assert run.returncode == 0, run.stderr[-2000:]
-    docs = [json.loads(line) for line in (tmp_path / "docs.jsonl").open(encoding="utf-8")]
-    truth = {
-        t["id"]: t["cluster"]
-        for t in map(json.loads, (tmp_path / "truth.jsonl").open(encoding="utf-8"))
-    }
+    docs, truth = generated_site_corpus
     clusters = defaultdict(set)  # (site, normalised line) -> true clusters having it
     for d in docs:
         for line in d["text"].split("\n"):
