@@ -15,7 +15,7 @@ from tests.synthetic import write_jsonl_corpus
 
 pytestmark = pytest.mark.usefixtures("prefect_harness")
 
-SHARD = 1500
+SHARD = 600
 
 
 def parts(folder):
