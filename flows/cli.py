@@ -130,6 +130,7 @@ def main(argv: list[str] | None = None) -> int:
 def _job(args: argparse.Namespace) -> dict[str, Any]:
     """Check what a run needs before any work; the flow's parameters."""
     from cleaners.config import Config
+    from flows.dedup_index import check_index
     from flows.io import InputError, find_input_files
     from flows.output import OutputError, check_output_dir
 
@@ -140,6 +141,7 @@ def _job(args: argparse.Namespace) -> dict[str, Any]:
         config = Config.load(args.config, **overrides)
         find_input_files(args.inputs)  # every named path exists and is readable
         check_output_dir(Path(args.out))
+        check_index(Path(args.out), config.dedup)
     except (InputError, OutputError, ValueError, OSError) as exc:
         raise UsageError(str(exc)) from exc
     for key, value in PREFECT_DEFAULTS.items():
