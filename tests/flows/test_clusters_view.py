@@ -2,8 +2,8 @@
 
 import pytest
 
-from flows.cli import main
 from flows.clean_corpus import clean_corpus
+from flows.cli import main
 from tests.flows.test_dedup_index import articles, edited, write_jsonl
 
 pytestmark = pytest.mark.usefixtures("prefect_harness")
@@ -31,7 +31,7 @@ def output(tmp_path_factory):
 
 
 def test_lists_the_largest_clusters_first(output, capsys):
-    out, b_texts = output
+    out, _ = output
     assert main(["clusters", "--out", str(out)]) == 0
     printed = capsys.readouterr().out
     assert printed.index("b0-copy1") < printed.index("a2 ")  # size 3 before size 2

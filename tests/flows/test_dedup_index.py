@@ -7,8 +7,8 @@ import random
 import pyarrow.parquet as pq
 import pytest
 
-from flows.cli import main
 from flows.clean_corpus import clean_corpus
+from flows.cli import main
 from flows.dedup_index import HEADER, IndexMismatch
 from tests.synthetic import article
 
