@@ -193,10 +193,9 @@ def table(rows: list[dict]) -> None:
 
 
 def pipeline(corpus: Path, out: Path, workers: int | None) -> None:
-    from pipeline import run_measured
-
     import pyarrow as pa
     import pyarrow.parquet as pq
+    from pipeline import run_measured
 
     command = [str(CLI), "run", str(corpus / "docs.jsonl"), "--out", str(out), "--quiet"]
     if workers:

@@ -197,7 +197,7 @@ def _sketch(
     begin = 0
     o = 0
     for d in range(ends.shape[0]):
-        written = _normalise(
+        written, count = _normalise(
             buffer,
             begin,
             ends[d],
@@ -208,9 +208,11 @@ def _sketch(
             wide_ends,
             mapped,
             normalised[o:],
+            None if chars else token_hashes,
         )
         begin = ends[d]
-        count = _token_hashes(normalised, o, o + written, chars, token_hashes)
+        if chars:
+            count = _token_hashes(normalised, o, o + written, True, token_hashes)
         o += written
         norm_ends[d] = o
         row[:] = np.uint32(0xFFFFFFFF)
@@ -226,9 +228,15 @@ def _sketch(
 
 
 @njit(cache=True, nogil=True)
-def _normalise(buffer, start, end, ascii_lower, ascii_space, space, wide, wide_ends, mapped, out):
-    """shingles.normalise of buffer[start:end] (UTF-8) into out; returns the bytes written."""
+def _normalise(
+    buffer, start, end, ascii_lower, ascii_space, space, wide, wide_ends, mapped, out, words
+):
+    """shingles.normalise of buffer[start:end] (UTF-8) into out; with `words` given, the FNV-1a
+    hash of each word into it on the way (one pass). Returns (bytes written, words hashed)."""
     o = 0
+    count = 0
+    h = np.uint64(FNV_OFFSET)
+    hashing = words is not None
     pending_space = False
     i = start
     while i < end:
@@ -242,8 +250,15 @@ def _normalise(buffer, start, end, ascii_lower, ascii_space, space, wide, wide_e
                 out[o] = 32
                 o += 1
                 pending_space = False
-            out[o] = ascii_lower[c]
+                if hashing:
+                    words[count] = h
+                    count += 1
+                    h = np.uint64(FNV_OFFSET)
+            low = ascii_lower[c]
+            out[o] = low
             o += 1
+            if hashing:
+                h = (h ^ np.uint64(low)) * np.uint64(FNV_PRIME)
             i += 1
             continue
         if c >= 0xF0:
@@ -263,14 +278,22 @@ def _normalise(buffer, start, end, ascii_lower, ascii_space, space, wide, wide_e
             out[o] = 32
             o += 1
             pending_space = False
+            if hashing:
+                words[count] = h
+                count += 1
+                h = np.uint64(FNV_OFFSET)
         at = np.searchsorted(wide, cp)
         if at < wide.shape[0] and wide[at] == cp:
-            for k in range(wide_ends[at - 1] if at else 0, wide_ends[at]):
-                out[o] = mapped[k]
-                o += 1
+            first, last, source = wide_ends[at - 1] if at else 0, wide_ends[at], mapped
         else:
-            for k in range(length):
-                out[o] = buffer[i + k]
-                o += 1
+            first, last, source = i, i + length, buffer
+        for k in range(first, last):
+            out[o] = source[k]
+            o += 1
+            if hashing:
+                h = (h ^ np.uint64(source[k])) * np.uint64(FNV_PRIME)
         i += length
-    return o
+    if hashing and o > 0:
+        words[count] = h
+        count += 1
+    return o, count
