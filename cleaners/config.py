@@ -118,6 +118,7 @@ class ChromeConfig(_Section):
 
 class DedupConfig(_Section):
     enabled: bool = True
+    shingle: Literal["word", "char"] = "word"
     ngram: int = Field(5, ge=1)
     num_perm: int = Field(128, ge=16)
     seed: int = 1

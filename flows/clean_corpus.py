@@ -24,6 +24,7 @@ from prefect.runtime import flow_run
 
 from cleaners.config import Config
 from flows import progress, stages, workers
+from flows.dedup_index import INDEX, check_index
 from flows.io import OUTPUT_SCHEMA, Shard, find_input_files, plan_shards, scan_inputs, write_table
 from flows.output import (
     STAGING,
@@ -88,10 +89,14 @@ def signatures(
 
 
 @task(name="cluster", task_run_name="cluster", cache_policy=NO_CACHE)
-def cluster(fingerprints: list[str], config: Config, work: str) -> list[str]:
-    decisions = stages.cluster(fingerprints, config, work)
+def cluster(
+    fingerprints: list[str], config: Config, work: str, index: str | None
+) -> dict[str, Any]:
+    """Decide duplicates (against the previous output's dedup index too) and write the
+    merged index into the staging folder. Returns the decisions' paths and index counts."""
+    decided = workers.run(stages.cluster, fingerprints, config, work, index)
     progress.current().advance(1)
-    return decisions
+    return decided
 
 
 @task(name="write", task_run_name="write-{shard.name}", cache_policy=NO_CACHE, retries=2)
@@ -120,6 +125,7 @@ def clean_corpus(
     n_workers = workers_count or workers.default_workers()
     out_dir = Path(out)
     check_output_dir(out_dir)
+    check_index(out_dir, cfg.dedup)
     reporter = progress.current()
     marks: list[tuple[str, float]] = []  # (stage, when it started)
 
@@ -160,7 +166,11 @@ def clean_corpus(
         )
         finals, prints = [final for final, _ in signed], [path for _, path in signed]
         stage("cluster", 1, "step")
-        decisions = cluster(prints, cfg, work)
+        previous_index = out_dir / INDEX
+        decided = cluster(
+            prints, cfg, work, str(previous_index) if previous_index.is_dir() else None
+        )
+        decisions = decided["decisions"]
         stage("write", total)
         written = _results(write.map(shards, finals, decisions, work=unmapped(work)))
         marks.append(("end", time.perf_counter()))
@@ -176,6 +186,7 @@ def clean_corpus(
             "output": str(out_dir),
             **merge_reports(written),
             "skipped_files": [str(p) for p in scan.skipped],
+            "dedup_index": decided["index"],
             "shards": len(shards),
             "shards_reused": reused,
             "workers": n_workers,

@@ -1,4 +1,4 @@
-"""clean-corpus: the command line (run, serve, ui, explain)."""
+"""clean-corpus: the command line (run, serve, ui, explain, clusters)."""
 
 from __future__ import annotations
 
@@ -84,6 +84,20 @@ def build_parser() -> argparse.ArgumentParser:
         "--out", default="data/clean", metavar="DIR", help="a clean-corpus output folder"
     )
     explain.set_defaults(handler=lambda args: explain_document(args.doc_id, Path(args.out)))
+
+    clusters = commands.add_parser(
+        "clusters",
+        help="list the largest duplicate clusters, or show one cluster's members",
+        description="Without CLUSTER_ID: the largest clusters of OUT (id, size, the "
+        "representative's first words). With it: that cluster's members side by side "
+        "(doc_id, role, similarity to the representative, length, first words).",
+    )
+    clusters.add_argument("cluster_id", nargs="?", metavar="CLUSTER_ID")
+    clusters.add_argument(
+        "--out", default="data/clean", metavar="DIR", help="a clean-corpus output folder"
+    )
+    clusters.add_argument("--top", type=int, default=20, metavar="N", help="clusters listed")
+    clusters.set_defaults(handler=show_clusters)
     return parser
 
 
@@ -130,6 +144,7 @@ def main(argv: list[str] | None = None) -> int:
 def _job(args: argparse.Namespace) -> dict[str, Any]:
     """Check what a run needs before any work; the flow's parameters."""
     from cleaners.config import Config
+    from flows.dedup_index import check_index
     from flows.io import InputError, find_input_files
     from flows.output import OutputError, check_output_dir
 
@@ -140,6 +155,7 @@ def _job(args: argparse.Namespace) -> dict[str, Any]:
         config = Config.load(args.config, **overrides)
         find_input_files(args.inputs)  # every named path exists and is readable
         check_output_dir(Path(args.out))
+        check_index(Path(args.out), config.dedup)
     except (InputError, OutputError, ValueError, OSError) as exc:
         raise UsageError(str(exc)) from exc
     for key, value in PREFECT_DEFAULTS.items():
@@ -266,6 +282,41 @@ def explain_document(doc_id: str, out: Path) -> int:
                 print(f"  - {removed}")
             else:
                 print(f"  ~ {removed} -> {change['replacement']}")
+    return 0
+
+
+def show_clusters(args: argparse.Namespace) -> int:
+    """Print the largest clusters, or one cluster's members, as a table."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from flows.clusters_view import NoOutput, largest, members
+
+    out = Path(args.out)
+    try:
+        if args.cluster_id is None:
+            table = Table(title=f"largest duplicate clusters in {out}", title_justify="left")
+            for column in ("cluster_id", "size", "representative"):
+                table.add_column(column, overflow="fold")
+            for c in largest(out, args.top):
+                table.add_row(c["cluster_id"], str(c["size"]), c["representative"])
+        else:
+            found = members(out, args.cluster_id)
+            if not found:
+                print(
+                    f"clean-corpus: error: no cluster {args.cluster_id!r} in {out}", file=sys.stderr
+                )
+                return 1
+            table = Table(title=f"cluster {args.cluster_id}", title_justify="left")
+            for column in ("doc_id", "role", "similarity", "length", "first words"):
+                table.add_column(column, overflow="fold")
+            for m in found:
+                similarity = "" if m["similarity"] is None else f"{m['similarity']:.3f}"
+                length = "" if m["length"] is None else str(m["length"])
+                table.add_row(m["doc_id"], m["role"], similarity, length, m["first_words"])
+    except NoOutput as exc:
+        raise UsageError(str(exc)) from exc
+    Console(width=160).print(table)
     return 0
 
 

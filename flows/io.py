@@ -72,9 +72,10 @@ DECISIONS_SCHEMA = pa.schema(
 )
 
 
-def fingerprint_schema(num_perm: int) -> pa.Schema:
+def fingerprint_schema(num_perm: int, bands: int) -> pa.Schema:
     """What a fingerprints task leaves for the cluster task, row for row with a cleaned shard
-    (key, length and signature are null for rows rejected before dedup)."""
+    (key, length, signature and band keys are null for rows rejected before dedup). The dedup
+    index (flows/dedup_index.py) keeps the same columns for the documents a run kept."""
     return pa.schema(
         [
             pa.field("doc_id", pa.string(), nullable=False),
@@ -82,6 +83,7 @@ def fingerprint_schema(num_perm: int) -> pa.Schema:
             pa.field("key", pa.binary(16)),
             pa.field("length", pa.int64()),
             pa.field("signature", pa.list_(pa.uint32(), num_perm)),
+            pa.field("bands", pa.list_(pa.uint64(), bands)),
         ]
     )
 

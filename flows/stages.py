@@ -10,6 +10,7 @@ from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -21,8 +22,10 @@ from cleaners.chrome import (
     ChromeStripper,
 )
 from cleaners.config import Config
-from cleaners.dedup import Clusters, Deduplicator, Fingerprints, fingerprint
+from cleaners.dedup import Clusters, Deduplicator, Fingerprints, fingerprint, hasher
+from cleaners.dedup.lsh import bands_and_rows
 from cleaners.pipeline import EMPTY, DocumentCleaner
+from flows.dedup_index import INDEX, copy_index, read_index, write_index
 from flows.io import (
     CLEANED_SCHEMA,
     DECISIONS_SCHEMA,
@@ -38,6 +41,7 @@ from flows.io import (
     write_json,
     write_table,
 )
+from flows.output import STAGING
 from flows.report import ShardReport
 
 BATCH = 1000  # documents in memory at once within a shard
@@ -89,45 +93,76 @@ def strip_chrome(cleaned: str, chrome_lines: str, out: str) -> int:
 
 
 def fingerprints(cleaned: str, config: Config, out: str) -> int:
-    """Exact keys, lengths and MinHash signatures of a cleaned shard's live rows."""
-    table = read_table(Path(cleaned), ["doc_id", "source", "text", "reason"])
-    live = pc.is_null(table["reason"])
-    texts = table["text"].filter(live).to_pylist()
-    prints = fingerprint(texts, config.dedup) if config.dedup.enabled else None
-    write_table(_fingerprint_table(table, live, prints, config.dedup.num_perm), Path(out))
-    return len(texts)
+    """Exact keys, lengths, MinHash signatures and band keys of a cleaned shard's live rows,
+    computed batch by batch (the shard's texts are never all in memory)."""
+    dedup = config.dedup
+    schema = fingerprint_schema(dedup.num_perm, bands_and_rows(dedup.threshold, dedup.num_perm)[0])
+    minhasher = hasher(dedup) if dedup.enabled else None
+    live_rows = 0
+    with TableWriter(Path(out), schema) as writer:
+        for table in read_batches(Path(cleaned), BATCH):
+            live = pc.is_null(table["reason"])
+            prints = None
+            if minhasher is not None:
+                texts = table["text"].filter(live).to_pylist()
+                prints = fingerprint(texts, dedup, minhasher)
+                live_rows += len(texts)
+            writer.write(_fingerprint_table(table, live, prints, schema))
+    return live_rows
 
 
 def _fingerprint_table(
-    table: pa.Table, live: pa.ChunkedArray, prints: Fingerprints | None, num_perm: int
+    table: pa.Table, live: pa.ChunkedArray, prints: Fingerprints | None, schema: pa.Schema
 ) -> pa.Table:
     n = table.num_rows
-    keys: list[bytes | None] = [None] * n
-    lengths: list[int | None] = [None] * n
-    signatures: list[list[int] | None] = [None] * n
-    if prints is not None:
-        rows = [i for i, ok in enumerate(live.to_pylist()) if ok]
-        for j, i in enumerate(rows):
-            keys[i] = prints.keys[j]
-            lengths[i] = int(prints.lengths[j])
-        sig_rows = prints.signatures.tolist()
-        for j, i in enumerate(rows):
-            signatures[i] = sig_rows[j]
-    schema = fingerprint_schema(num_perm)
+    if prints is None:
+        columns = {
+            f.name: pa.nulls(n, f.type) for f in schema if f.name not in ("doc_id", "source")
+        }
+    else:
+        rows = np.flatnonzero(live.to_numpy(zero_copy_only=False))
+        where = np.full(n, -1, dtype=np.int64)
+        where[rows] = np.arange(len(rows))
+        take = pa.array(where, mask=where < 0)  # null for rows rejected before dedup
+        num_perm, n_bands = prints.signatures.shape[1], prints.bands.shape[1]
+        columns = {
+            "key": pa.array(prints.keys, pa.binary(16)).take(take),
+            "length": pa.array(prints.lengths).take(take),
+            "signature": pa.FixedSizeListArray.from_arrays(
+                pa.array(prints.signatures.reshape(-1)), num_perm
+            ).take(take),
+            "bands": pa.FixedSizeListArray.from_arrays(
+                pa.array(prints.bands.reshape(-1)), n_bands
+            ).take(take),
+        }
     return pa.table(
-        {
-            "doc_id": table["doc_id"],
-            "source": table["source"],
-            "key": pa.array(keys, schema.field("key").type),
-            "length": pa.array(lengths, pa.int64()),
-            "signature": pa.array(signatures, schema.field("signature").type),
-        },
-        schema=schema,
+        {"doc_id": table["doc_id"], "source": table["source"], **columns}, schema=schema
     )
 
 
-def cluster(fingerprint_paths: list[str], config: Config, work: str) -> list[str]:
-    """Decide every row's final doc_id and cluster; one decisions file per shard."""
+def read_fingerprints(table: pa.Table, live: pa.Array | pa.ChunkedArray | None) -> Fingerprints:
+    """The live rows (all, with live None) of a fingerprints or dedup index table as arrays."""
+    rows = table if live is None else table.filter(live)
+
+    def matrix(column: str) -> np.ndarray:
+        values = rows[column].combine_chunks()
+        width = values.type.list_size
+        return values.flatten().to_numpy().reshape(-1, width)
+
+    return Fingerprints(
+        keys=rows["key"].to_pylist(),
+        lengths=rows["length"].to_numpy(),
+        signatures=matrix("signature"),
+        bands=matrix("bands"),
+    )
+
+
+def cluster(fingerprint_paths: list[str], config: Config, work: str, index: str | None) -> dict:
+    """Decide every row's final doc_id and cluster; one decisions file per shard. With the
+    dedup on, the documents kept by earlier runs into the same output (the index folder
+    `index`, when there is one) take part as fixed representatives, and the new index (them
+    plus what this run keeps) is written into the staging folder. Returns the decisions'
+    paths and a summary of the index."""
     dedup = Deduplicator(config.dedup)
     seen: set[str] = set()
     shards: list[tuple[list[str], list[int | None]]] = []  # ids, row in dedup (None: not deduped)
@@ -142,22 +177,32 @@ def cluster(fingerprint_paths: list[str], config: Config, work: str) -> list[str
             next_row += ok
         shards.append((ids, rows))
         if config.dedup.enabled:
-            signatures = table["signature"].filter(live).combine_chunks()
-            dedup.add(
-                [doc_id for doc_id, row in zip(ids, rows, strict=True) if row is not None],
-                Fingerprints(
-                    keys=table["key"].filter(live).to_pylist(),
-                    lengths=table["length"].filter(live).to_numpy(),
-                    signatures=signatures.flatten().to_numpy().reshape(-1, config.dedup.num_perm),
-                ),
-            )
+            kept_ids = [doc_id for doc_id, row in zip(ids, rows, strict=True) if row is not None]
+            dedup.add(kept_ids, read_fingerprints(table, live))
+    staging_index = Path(work) / STAGING / INDEX
+    prior = read_index(Path(index), seen) if index and config.dedup.enabled else []
+    for table in prior:
+        dedup.add_prior(table["doc_id"].to_pylist(), read_fingerprints(table, None))
     clusters = dedup.resolve()
     decisions = []
     for path, (ids, rows) in zip(fingerprint_paths, shards, strict=True):
         out = Path(work) / "decisions" / Path(path).name
         write_table(_decisions_table(ids, rows, clusters), out)
         decisions.append(str(out))
-    return decisions
+    if not config.dedup.enabled:
+        summary = copy_index(Path(index) if index else None, staging_index)
+    else:
+        kept = clusters.kept
+        summary = write_index(
+            staging_index,
+            config.dedup,
+            prior,
+            [
+                (path, ids, [row is not None and kept[row] for row in rows])
+                for path, (ids, rows) in zip(fingerprint_paths, shards, strict=True)
+            ],
+        )
+    return {"decisions": decisions, "index": summary}
 
 
 def unique_ids(ids: list[str], sources: list[str], seen: set[str]) -> list[str]:

@@ -1,56 +1,88 @@
-"""Groups of duplicates, and the one document of each group that is kept."""
+"""Groups of duplicates, and the one document of each group that is kept.
+
+Clusters are stars around their representative, not connected components: documents are
+taken best first (the representative rule's order), and each joins the cluster of a verified
+neighbour only if it is itself similar enough to that cluster's representative; otherwise it
+starts a cluster of its own. So a chain of weak links (a ~ b ~ c, a and c unlike) cannot glue
+unrelated documents together, and every duplicate is similar to the document it points at.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
 import numpy as np
+from numba import njit
 
 
-class UnionFind:
-    """Disjoint sets over 0..n-1 with path halving; the root is the smallest member."""
+def rank_order(lengths: Sequence[int], doc_ids: Sequence[str], rule: str) -> np.ndarray:
+    """Documents best first for the representative rule.
 
-    def __init__(self, n: int) -> None:
-        self.parent = np.arange(n, dtype=np.int64)
-
-    def find(self, i: int) -> int:
-        parent = self.parent
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return int(i)
-
-    def union(self, a: int, b: int) -> None:
-        ra, rb = self.find(a), self.find(b)
-        if ra != rb:
-            self.parent[max(ra, rb)] = min(ra, rb)
-
-    def roots(self) -> np.ndarray:
-        return np.fromiter(
-            (self.find(i) for i in range(len(self.parent))), np.int64, len(self.parent)
-        )
-
-
-def choose_representatives(
-    roots: np.ndarray, lengths: Sequence[int], doc_ids: Sequence[str], rule: str
-) -> np.ndarray:
-    """For each document, the index of its cluster's representative.
-
-    "longest": the longest cleaned text, ties broken by the smallest doc_id.
-    "first":   the first document in input order.
+    "longest": the longest cleaned text first, ties by the smallest doc_id.
+    "first":   input order.
     """
-    if rule == "longest":
+    n = len(doc_ids)
+    if rule == "first":
+        return np.arange(n, dtype=np.int64)
+    by_id = np.argsort(np.asarray(doc_ids, dtype=object), kind="stable")
+    id_rank = np.empty(n, dtype=np.int64)
+    id_rank[by_id] = np.arange(n)
+    return np.lexsort((id_rank, -np.asarray(lengths, dtype=np.int64)))
 
-        def rank(i: int) -> tuple[int, str]:
-            return (-lengths[i], doc_ids[i])
-    else:
 
-        def rank(i: int) -> int:
-            return i
+def star_clusters(
+    order: np.ndarray,
+    fixed: np.ndarray,
+    edges: np.ndarray,
+    signatures: np.ndarray,
+    threshold: float,
+) -> np.ndarray:
+    """Each document's representative (an index), given verified candidate edges (i, j).
 
-    best: dict[int, int] = {}
-    for i, root in enumerate(roots.tolist()):
-        current = best.get(root)
-        if current is None or rank(i) < rank(current):
-            best[root] = i
-    return np.fromiter((best[r] for r in roots.tolist()), np.int64, len(roots))
+    `order` lists the documents best first; `fixed` marks documents that stay their own
+    representative (kept by an earlier run: they come first in `order`). A document joins
+    the representative of an earlier neighbour it is most similar to, if that similarity
+    (estimated Jaccard) is at least `threshold`.
+    """
+    n = len(order)
+    rank = np.empty(n, dtype=np.int64)
+    rank[order] = np.arange(n)
+    both = np.concatenate([edges, edges[:, ::-1]]) if len(edges) else np.empty((0, 2), np.int64)
+    by_source = np.argsort(both[:, 0], kind="stable")
+    targets = np.ascontiguousarray(both[by_source, 1])
+    starts = np.searchsorted(both[by_source, 0], np.arange(n + 1))
+    return _stars(order, rank, fixed, starts, targets, signatures, threshold)
+
+
+@njit(cache=True, nogil=True)
+def _stars(order, rank, fixed, starts, targets, signatures, threshold):
+    rep = np.arange(order.shape[0])
+    width = signatures.shape[1]
+    for x in order:
+        if fixed[x]:
+            continue
+        best, best_sim = x, -1.0
+        for k in range(starts[x], starts[x + 1]):
+            y = targets[k]
+            if rank[y] > rank[x]:
+                continue  # not decided yet: it will look at x
+            r = rep[y]
+            same = 0
+            for p in range(width):
+                same += signatures[x, p] == signatures[r, p]
+            sim = same / width
+            if sim > best_sim or (sim == best_sim and rank[r] < rank[best]):
+                best, best_sim = r, sim
+        if best_sim >= threshold:
+            rep[x] = best
+    return rep
+
+
+def similarity_to(signatures: np.ndarray, docs: np.ndarray, reps: np.ndarray) -> np.ndarray:
+    """Estimated Jaccard of each of `docs` with its representative in `reps`."""
+    out = np.empty(len(docs), dtype=np.float64)
+    step = 65536  # rows compared at once: bounds the temporary arrays
+    for start in range(0, len(docs), step):
+        part = slice(start, start + step)
+        out[part] = (signatures[docs[part]] == signatures[reps[part]]).mean(axis=1)
+    return out

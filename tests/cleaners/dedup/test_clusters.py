@@ -1,43 +1,75 @@
 import numpy as np
 
 from cleaners.config import DedupConfig
-from cleaners.dedup import EXACT, NEAR, Deduplicator
-from cleaners.dedup.clusters import UnionFind, choose_representatives
+from cleaners.dedup import EXACT, NEAR, Deduplicator, fingerprint
+from cleaners.dedup.clusters import rank_order, star_clusters
 
 BASE = (
     "Delegations from both sides arrived in Geneva on Monday for a new round of talks, "
     "officials said. The talks are expected to last until Friday, according to a statement "
     "from the mediators, who asked both parties to refrain from public comment. Observers "
-    "expect the first results to be announced at a press conference later in the week."
+    "expect the first results to be announced at a press conference later in the week. "
+    "Both delegations brought large teams of advisers, and the host government provided "
+    "security for the venue, a lakeside hotel that has seen several such meetings before. "
+    "Diplomats from neighbouring countries were invited as observers for the opening day."
 )
+OTHER = "A completely different story about the weather in the mountains this winter."
 
 
-def test_union_find_roots_are_smallest_members():
-    uf = UnionFind(5)
-    uf.union(3, 1)
-    uf.union(4, 3)
-    assert uf.roots().tolist() == [0, 1, 2, 1, 1]
+def test_rank_order_longest_first_ties_by_doc_id_or_input_order():
+    lengths, ids = [10, 30, 30, 5], ["c", "b", "a", "d"]
+    assert rank_order(lengths, ids, "longest").tolist() == [2, 1, 0, 3]
+    assert rank_order(lengths, ids, "first").tolist() == [0, 1, 2, 3]
 
 
-def test_representative_rules():
-    roots = np.array([0, 0, 0])
-    lengths = [10, 30, 30]
-    assert choose_representatives(roots, lengths, ["c", "b", "a"], "longest").tolist() == [2, 2, 2]
-    assert choose_representatives(roots, lengths, ["c", "b", "a"], "first").tolist() == [0, 0, 0]
+def signatures_with_agreement(shared: list[int], width: int = 100) -> np.ndarray:
+    """Rows that agree with row 0 in the first shared[k] positions (k = row - 1)."""
+    rng = np.random.default_rng(1)
+    rows = rng.integers(0, 2**32, size=(len(shared) + 1, width), dtype=np.uint32)
+    for k, same in enumerate(shared, start=1):
+        rows[k, :same] = rows[0, :same]
+    return rows
+
+
+def test_a_chain_of_links_does_not_glue_its_ends_together():
+    # b agrees with a on 80 of 100 values; c with a on the first 60 and with b on the last 20
+    sig = signatures_with_agreement([80, 60])
+    sig[2, 80:] = sig[1, 80:]
+    assert (sig[1] == sig[0]).mean() == 0.8 and (sig[2] == sig[1]).mean() == 0.8
+    assert (sig[2] == sig[0]).mean() == 0.6
+    edges = np.array([[0, 1], [1, 2]])
+    reps = star_clusters(np.arange(3), np.zeros(3, bool), edges, sig, 0.7)
+    assert reps.tolist() == [0, 0, 2]  # c is not a duplicate of a, though a ~ b ~ c
+
+
+def test_a_document_joins_the_most_similar_representative():
+    sig = signatures_with_agreement([10, 75])
+    sig[2, 80:95] = sig[1, 80:95]  # docs 1 and 2 share little: two representatives
+    order = np.array([0, 1, 2])
+    fixed = np.zeros(3, bool)
+    edges = np.array([[0, 2], [1, 2]])
+    reps = star_clusters(order, fixed, edges, sig, 0.7)
+    assert reps.tolist() == [0, 1, 0]
+
+
+def test_fixed_documents_stay_representatives():
+    sig = signatures_with_agreement([100])  # identical signatures
+    reps = star_clusters(np.array([0, 1]), np.array([True, True]), np.array([[0, 1]]), sig, 0.7)
+    assert reps.tolist() == [0, 1]
 
 
 def test_exact_and_near_duplicates_join_the_longest_representative():
     edited = BASE.replace("Monday", "Tuesday").replace("Friday", "Saturday") + " More text."
-    other = "A completely different story about the weather in the mountains this winter."
     dedup = Deduplicator(DedupConfig())
     dedup.add_texts(["a", "b"], [BASE, BASE.upper()])
-    dedup.add_texts(["c", "d"], [edited, other])
+    dedup.add_texts(["c", "d"], [edited, OTHER])
     clusters = dedup.resolve()
     assert clusters.cluster_id == ["c", "c", "c", "d"]
     assert clusters.cluster_size == [3, 3, 3, 1]
     assert clusters.duplicate_of == ["c", "c", None, None]
     assert clusters.reason == [NEAR, NEAR, None, None]
     assert 0.5 < clusters.similarity[0] < 1.0
+    assert clusters.kept == [False, False, True, True]
 
 
 def test_exact_duplicates_of_the_representative():
@@ -47,6 +79,18 @@ def test_exact_duplicates_of_the_representative():
     assert clusters.duplicate_of == [None, "a"]
     assert clusters.reason == [None, EXACT]
     assert clusters.similarity == [None, 1.0]
+
+
+def test_a_new_document_points_at_an_earlier_runs_document_even_when_longer():
+    config = DedupConfig()
+    longer = BASE + " The mediators will meet again next month, a spokesman added."
+    dedup = Deduplicator(config)
+    dedup.add_prior(["old", "old2"], fingerprint([BASE, OTHER], config))
+    dedup.add_texts(["new", "copy", "fresh"], [longer, OTHER.lower(), "Nothing like the others."])
+    clusters = dedup.resolve()
+    assert clusters.duplicate_of == ["old", "old2", None]
+    assert clusters.reason == [NEAR, EXACT, None]
+    assert clusters.cluster_size == [2, 2, 1]  # the earlier document counts
 
 
 def test_documents_sharing_only_part_of_their_text_stay_apart():
@@ -64,3 +108,9 @@ def test_documents_sharing_only_part_of_their_text_stay_apart():
     dedup = Deduplicator(DedupConfig())
     dedup.add_texts(["a", "b"], [f"{BASE}\n{second}", f"{BASE}\n{third}"])
     assert dedup.resolve().cluster_size == [1, 1]
+
+
+def test_nothing_to_dedup():
+    dedup = Deduplicator(DedupConfig())
+    dedup.add_texts([], [])
+    assert dedup.resolve().doc_ids == []
