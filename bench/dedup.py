@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """Near-duplicate detection against the peers, on one corpus, in one run; prints one table.
 
-    .venv/bin/python bench/dedup.py --corpus /work/corpora/gen10000 --repeat 2
-    .venv/bin/python bench/dedup.py --corpus /work/corpora/gen100000 --pipeline
+    .venv/bin/python bench/dedup.py --corpus bench/corpora/gen10000 --repeat 2
+    .venv/bin/python bench/dedup.py --corpus bench/corpora/gen100000 --pipeline
 
 Default corpus: ../shared/bench/gen_corpus.py --docs 10000 --seed 1 (generated once into the
 git-ignored bench/corpora/). Methods, each in a fresh child process, one core, fastest of

@@ -179,7 +179,7 @@ class BoilerplateStripper:
         return out
 
 
-_MEMO_LINES = 200_000  # lines remembered (a few tens of MB) before the memos start again
+_MEMO_LINES = 50_000  # lines remembered (some 20 MB) before the memos start again
 
 
 @dataclass
