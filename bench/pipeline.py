@@ -32,12 +32,27 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
 CLI = REPO / ".venv" / "bin" / "clean-corpus"
-STAGES = ("plan", "clean", "signatures", "cluster", "write")
+STAGES = ("plan", "clean", "chrome", "signatures", "cluster", "write")
 
 
-def tree_rss_mb(pid: int) -> float:
-    """Resident memory of a process and all its descendants, from /proc."""
-    total = 0
+def _role(pid: int, root: int) -> str:
+    """Which part of a run a process is: the run itself, Prefect's temporary API server, or a
+    worker process (multiprocessing spawn)."""
+    if pid == root:
+        return "run"
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as f:
+            cmdline = f.read()
+    except OSError:
+        return "other"
+    if b"uvicorn" in cmdline:
+        return "prefect server"
+    return "worker" if b"multiprocessing" in cmdline else "other"
+
+
+def tree_rss_by_role(pid: int) -> dict[str, float]:
+    """Resident memory (MB) of a process and all its descendants, from /proc, by role."""
+    roles: dict[str, float] = {}
     stack = [pid]
     while stack:
         p = stack.pop()
@@ -45,27 +60,41 @@ def tree_rss_mb(pid: int) -> float:
             with open(f"/proc/{p}/status") as f:
                 for line in f:
                     if line.startswith("VmRSS:"):
-                        total += int(line.split()[1])
+                        role = _role(p, pid)
+                        roles[role] = roles.get(role, 0.0) + int(line.split()[1]) / 1024
                         break
             for task in os.listdir(f"/proc/{p}/task"):
                 with open(f"/proc/{p}/task/{task}/children") as f:
                     stack.extend(int(c) for c in f.read().split())
         except (FileNotFoundError, ProcessLookupError, PermissionError):
             continue
-    return total / 1024
+    return roles
+
+
+def tree_rss_mb(pid: int) -> float:
+    """Resident memory of a process and all its descendants, from /proc."""
+    return sum(tree_rss_by_role(pid).values())
+
+
+PEAK_BY_ROLE: dict[str, float] = {}  # what the tree held at its peak, by role (last run)
 
 
 def run_measured(command: list[str], env: dict[str, str]) -> tuple[float, float, int]:
-    """Wall seconds, peak tree RSS in MB, exit code."""
+    """Wall seconds, peak tree RSS in MB, exit code (PEAK_BY_ROLE: that peak's parts)."""
     started = time.perf_counter()
     process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     peak = 0.0
     done = threading.Event()
+    PEAK_BY_ROLE.clear()
 
     def sample() -> None:
         nonlocal peak
         while not done.is_set():
-            peak = max(peak, tree_rss_mb(process.pid))
+            roles = tree_rss_by_role(process.pid)
+            if sum(roles.values()) > peak:
+                peak = sum(roles.values())
+                PEAK_BY_ROLE.clear()
+                PEAK_BY_ROLE.update(roles)
             time.sleep(0.1)
 
     sampler = threading.Thread(target=sample, daemon=True)
@@ -159,6 +188,7 @@ def measure(inputs: Path, workers: int, env: dict[str, str]) -> dict:
         "flow": flow_s,
         "prefect": wall - flow_s,
         "peak_mb": peak,
+        "peak_parts": dict(PEAK_BY_ROLE),
         "mb_per_core": size / 1e6 / flow_s / workers,
         "docs_per_s": manifest["counts"]["in"] / flow_s,
         "shares": {s: manifest["seconds"].get(s, 0) / flow_s for s in STAGES},
@@ -182,6 +212,17 @@ def print_rows(rows: list[dict], title: str) -> None:
             f"| {r['peak_mb']:,.0f} | {shares} |",
             flush=True,
         )
+    for r in rows:
+        parts = ", ".join(f"{role} {mb:,.0f}" for role, mb in sorted(r["peak_parts"].items()))
+        print(f"\npeak RSS with {r['workers']} worker(s), MB by process: {parts}")
+    one = next((r for r in rows if r["workers"] == 1), None)
+    for r in rows:
+        if one and r is not one:
+            print(
+                f"{r['workers']} workers: {one['wall'] / r['wall']:.2f}x the wall time speed of "
+                f"1, {one['flow'] / r['flow']:.2f}x its flow time",
+                flush=True,
+            )
 
 
 def main() -> int:
