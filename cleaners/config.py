@@ -32,6 +32,7 @@ class TagSpamConfig(_Section):
     min_words: int = Field(6, ge=1)
     max_function_word_ratio: float = Field(0.05, ge=0, le=1)
     min_vocabulary_overlap: float = Field(0.6, ge=0, le=1)
+    code_marks: str = "=<>{}[]()\\$"
 
 
 class SlugConfig(_Section):

@@ -216,3 +216,38 @@ def test_line_memos_that_start_again_change_no_output(generated_site_corpus, mon
     texts = [d["text"] for d in generated_site_corpus[0][:60]]
     fresh, shared = fresh_and_shared(texts)
     assert shared == fresh
+
+
+GERMAN_ARTICLE = [
+    "Gespräche in Genf",
+    "Die Delegationen sind am Montag in Genf eingetroffen, um die Gespräche über den Austausch "
+    "der Gefangenen fortzusetzen, wie die Vermittler mitteilten.",
+    "Beide Seiten wollen bis Freitag verhandeln und erst dann abreisen, wenn eine erste Einigung "
+    "über den Korridor und die Gefangenen erreicht ist.",
+]
+
+
+def test_trailing_german_prose_without_full_stop_is_not_tag_spam():
+    # few English function words, but many German ones: a sentence (a photo credit glued on)
+    last = (
+        "Die Vermittler wollen die Gespräche über die Gefangenen bis Freitag fortsetzen Foto: dpa"
+    )
+    text = "\n".join([*GERMAN_ARTICLE, last])
+    assert strip(text).text == text
+
+
+def test_trailing_german_keywords_are_tag_spam():
+    tags = "Genf Gespräche Delegationen Gefangenen Korridor Vermittler Einigung Freitag"
+    assert removed("\n".join([*GERMAN_ARTICLE, tags])) == [("boilerplate.tag_spam", tags)]
+
+
+def test_trailing_command_line_is_not_tag_spam():
+    article = [
+        "Autotuning abschalten",
+        "Mit diesem Befehl schaltet man das Autotuning von Windows ab, wenn das Netz langsam ist.",
+        "netsh interface tcp set global autotuninglevel=disabled",
+        "Mit diesem Befehl schaltet man es wieder ein:",
+    ]
+    last = "netsh interface tcp set global autotuninglevel=normal"
+    text = "\n".join([*article, last])
+    assert strip(text).text == text
