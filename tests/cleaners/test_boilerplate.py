@@ -44,6 +44,11 @@ def removed(text, title=None):
         "Czytaj też: Wyścig zbrojeń ruszył z kopyta",
         "© 2022, BreakingBelizeNews.com. This article is the copyrighted property of Breaking "
         "Belize News. It may not be reproduced without permission.",
+        "Foto: Sascha Klahn",  # photo credits
+        "Photo: Ashraf Amra/Anadolu via Getty Images",
+        "Previous article Markets fall on rate fears",  # links to the next or previous post
+        "« Vorheriger Beitrag",
+        "Article suivant Après une mise en quarantaine, les joueurs reprennent",
     ],
 )
 def test_boilerplate_lines_go(line):
@@ -63,6 +68,9 @@ def test_boilerplate_lines_go(line):
         "Lea también la entrevista completa en nuestra edición impresa.",
         "Kommentare von Lesern haben die Redaktion am Montag erreicht.",
         "Teilen ist für viele Familien in der Stadt längst Alltag.",
+        "The photo: a crowd outside the hotel",  # a caption, not a credit label
+        "Next week the talks will resume in Geneva",  # "next" not followed by "article"
+        "Nächster Anruf in Kiel: niemand geht ans Telefon",
     ],
 )
 def test_prose_that_mentions_a_phrase_stays(line):
