@@ -34,6 +34,8 @@ from cleaners.line_features import line_scores, reads_as_prose, words
 TOP, BOTTOM, MENU = "boilerplate.top_block", "boilerplate.bottom_block", "boilerplate.menu_block"
 FOOTER = "boilerplate.footer_block"
 _QUANTITY = re.compile(r"\s*\d[\d.,/½¼¾]*\s*[^\W\d_]")
+# "Label: value" ("Farbe: grün", "Brennweite in mm: 180"): a line of a fact box
+_KEY_VALUE = re.compile(r"\s*[^\W\d_][^:|·•»]{0,30}:\s+\S")
 _TITLE_PARTS = re.compile(r"\s+[-|–—:·»]+\s+")
 
 
@@ -185,12 +187,13 @@ def _quantity_lists(
     rows: Sequence[int], lines: Sequence[str], scores: list[float], config: LayoutConfig
 ) -> list[float]:
     """A run of `quantity_run` glued lines that each start with a number and a word ("350 g
-    sugar", "2 eggs", "8 g protein") is a list of the article's (ingredients, specifications,
-    nutrition), not a menu: its lines weigh nothing either way."""
+    sugar", "2 eggs", "8 g protein") or read "label: value" ("Farbe: grün", "Penetration:
+    220 - 250") is a list of the article's (ingredients, specifications, a fact box), not a
+    menu: its lines weigh nothing either way."""
     out = list(scores)
     run: list[int] = []
     for k in range(len(rows) + 1):
-        item = k < len(rows) and _QUANTITY.match(lines[k]) is not None
+        item = k < len(rows) and _data_item(lines[k])
         if item and (not run or rows[k] - rows[run[-1]] == 1):
             run.append(k)
             continue
@@ -199,6 +202,11 @@ def _quantity_lists(
                 out[j] = max(out[j], 0.0)
         run = [k] if item else []
     return out
+
+
+def _data_item(line: str) -> bool:
+    """A quantity ("350 g sugar") or a label with its value ("Brennweite in mm: 180")."""
+    return _QUANTITY.match(line) is not None or _KEY_VALUE.match(line) is not None
 
 
 def _run_penalty(scores: Sequence[float], config: LayoutConfig) -> list[float]:

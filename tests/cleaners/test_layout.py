@@ -186,3 +186,12 @@ def test_a_footer_heading_followed_by_sentences_only_ends_nothing():
     page = [*NAV, "", *ARTICLE, "", "Comments", "", COMMENTS[2], COMMENTS[5]]
     kept = strip("\n".join(page)).text.split("\n")
     assert COMMENTS[2] in kept and COMMENTS[5] in kept
+
+
+def test_a_fact_box_of_label_value_lines_is_the_articles():
+    facts = ["Colour: green", "Thickener: lithium soap", "Penetration: 220 - 250"]
+    facts += ["Temperature range: -40 to +120 °C", "Sizes: 12 ml, 125 ml, 450 ml"]
+    page = [*NAV, "", *ARTICLE, "", *facts, "", *FOOTER[3:]]
+    kept = strip("\n".join(page)).text.split("\n")
+    assert all(line in kept for line in facts)
+    assert not set(NAV) & set(kept)
