@@ -59,6 +59,8 @@ class LayoutConfig(_Section):
     run_free: int = Field(2, ge=0)
     run_growth: float = Field(1.0, ge=0)
     min_article_score: float = Field(12.0, ge=0)
+    weak_article_score: float = Field(2.0, ge=0)
+    weak_run_lines: int = Field(4, ge=1)
     min_segment_score: float = Field(2.5, ge=0)
     min_segment_share: float = Field(0.25, ge=0, le=1)
     menu_min_lines: int = Field(6, ge=1)
