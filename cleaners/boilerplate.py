@@ -102,7 +102,7 @@ class BoilerplateStripper:
                 doomed.setdefault(i, "boilerplate.slug")
         if self.config.tag_spam.enabled:
             i = _last_content_line(lines, doomed)
-            if i is not None and self._is_tag_spam(lines, i, doomed):
+            if i is not None and self._is_tag_spam(lines, i, doomed, memos):
                 doomed[i] = "boilerplate.tag_spam"
         if layout and self.config.layout.enabled:
             rows = [i for i in range(len(lines)) if i not in doomed]
@@ -139,14 +139,25 @@ class BoilerplateStripper:
             return "boilerplate.pattern"
         return None
 
-    def _is_tag_spam(self, lines: list[str], i: int, doomed: dict[int, str]) -> bool:
+    def _is_tag_spam(
+        self, lines: list[str], i: int, doomed: dict[int, str], memos: _LineMemos
+    ) -> bool:
+        """Keywords only: no sentence end, no code or formula marks (a command line such as
+        `set level=normal` is the article's), (almost) no function words of English nor of
+        the page's language, and mostly words the article already uses."""
         line = lines[i].strip()
         tokens = words(line)
         cfg = self.config.tag_spam
         if len(tokens) < cfg.min_words or _SENTENCE_END.search(line):
             return False
+        if any(mark in line for mark in cfg.code_marks):
+            return False
         lowered = [t.lower() for t in tokens]
-        if sum(t in FUNCTION_WORDS for t in lowered) / len(lowered) > cfg.max_function_word_ratio:
+        if _function_share(lowered, FUNCTION_WORDS) > cfg.max_function_word_ratio:
+            return False
+        others = [other for j, other in enumerate(lines) if j not in doomed]
+        stopwords = page_stopwords(others, memos.stopwords)
+        if _function_share(lowered, stopwords) > cfg.max_function_word_ratio:
             return False
         vocabulary = {
             w.lower()
@@ -205,6 +216,10 @@ def _phrase_regex(phrases: Iterable[str], sep: str = r"[\s\W_]*") -> re.Pattern[
         return None
     body = "|".join(re.escape(a) for a in alternatives)
     return re.compile(rf"{sep}(?:(?:{body}){sep})+")
+
+
+def _function_share(tokens: list[str], function_words: frozenset[str]) -> float:
+    return sum(t in function_words for t in tokens) / len(tokens)
 
 
 def _strip_count(norm: str) -> str:

@@ -32,6 +32,7 @@ class TagSpamConfig(_Section):
     min_words: int = Field(6, ge=1)
     max_function_word_ratio: float = Field(0.05, ge=0, le=1)
     min_vocabulary_overlap: float = Field(0.6, ge=0, le=1)
+    code_marks: str = "=<>{}[]()\\$"
 
 
 class SlugConfig(_Section):
@@ -58,6 +59,8 @@ class LayoutConfig(_Section):
     run_free: int = Field(2, ge=0)
     run_growth: float = Field(1.0, ge=0)
     min_article_score: float = Field(12.0, ge=0)
+    weak_article_score: float = Field(2.0, ge=0)
+    weak_run_lines: int = Field(4, ge=1)
     min_segment_score: float = Field(2.5, ge=0)
     min_segment_share: float = Field(0.25, ge=0, le=1)
     menu_min_lines: int = Field(6, ge=1)

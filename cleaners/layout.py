@@ -12,13 +12,17 @@ Around that content, named rules remove the rest:
   boilerplate.menu_block    a run of chrome between two parts of the article
   boilerplate.footer_block  from a footer heading ("Comments", "Related posts") down, once
                             most of the article is above it (comments, teasers, forms)
+  boilerplate.menu_run      on a page without a clear article (best stretch under
+                            `min_article_score`), only runs of `weak_run_lines` chrome-like
+                            lines outside that stretch (menus, link lists); nothing else
 The top boundary moves up to the line that repeats the page title (the first line of a
 scraped page is its <title>, and the article starts at its heading), or else keeps a few
 heading lines directly above the first paragraph. A line that reads as a sentence is not
 removed by these rules, except below the article past a line that is neither (the footer:
 newsletter prompts, author bios, legal notices); documents shorter than `min_lines` are left
-alone, and so are pages whose best stretch scores under `min_article_score` (a poem, a
-list, a form): without enough context, keeping a line is the safe choice.
+alone, and so are pages whose best stretch scores under `weak_article_score` (a poem, a
+list, a form): without enough context, keeping a line is the safe choice. Glued lists of
+quantities or "label: value" lines (ingredients, a fact box) weigh nothing either way.
 """
 
 from __future__ import annotations
@@ -33,7 +37,10 @@ from cleaners.line_features import line_scores, reads_as_prose, words
 
 TOP, BOTTOM, MENU = "boilerplate.top_block", "boilerplate.bottom_block", "boilerplate.menu_block"
 FOOTER = "boilerplate.footer_block"
+MENU_RUN = "boilerplate.menu_run"
 _QUANTITY = re.compile(r"\s*\d[\d.,/½¼¾]*\s*[^\W\d_]")
+# "Label: value" ("Farbe: grün", "Brennweite in mm: 180"): a line of a fact box
+_KEY_VALUE = re.compile(r"\s*[^\W\d_][^:|·•»]{0,30}:\s+\S")
 _TITLE_PARTS = re.compile(r"\s+[-|–—:·»]+\s+")
 
 
@@ -57,8 +64,9 @@ def layout_rules(
     scores = _quantity_lists(rows, nonblank, scores, config)
     penalised = _run_penalty(scores, config)
     segments = content_segments(penalised, config)
-    if not segments or max(_total(penalised, s) for s in segments) < config.min_article_score:
-        return {}  # no clear article (a poem, a list, a form): keep the page
+    best = max((_total(penalised, s) for s in segments), default=0.0)
+    if not segments or best < min(config.min_article_score, config.weak_article_score):
+        return {}  # no article at all (a poem, a list, a form): keep the page
     prose_memo = {} if prose_memo is None else prose_memo
     prose = []
     for i in rows:
@@ -96,7 +104,29 @@ def layout_rules(
             doomed[i] = FOOTER
         else:
             doomed[i] = TOP if k < top else BOTTOM if k > last else MENU
+    if best < config.min_article_score:
+        return _chrome_runs(rows, scores, doomed, config.weak_run_lines)
     return doomed
+
+
+def _chrome_runs(
+    rows: Sequence[int], scores: Sequence[float], doomed: dict[int, str], min_run: int
+) -> dict[int, str]:
+    """On a page without a clear article, of the lines outside its best stretch only runs
+    of `min_run` chrome-like lines in a row go (menus, link lists, share bars): with so little
+    article to judge by, a shorter block may be its data (a fact box, a list of dates)."""
+    out: dict[int, str] = {}
+    run: list[int] = []
+    for k, i in enumerate(rows):
+        if i in doomed and scores[k] < 0:
+            run.append(i)
+            continue
+        if len(run) >= min_run:
+            out.update(dict.fromkeys(run, MENU_RUN))
+        run = []
+    if len(run) >= min_run:
+        out.update(dict.fromkeys(run, MENU_RUN))
+    return out
 
 
 def _footer_cut(
@@ -185,12 +215,13 @@ def _quantity_lists(
     rows: Sequence[int], lines: Sequence[str], scores: list[float], config: LayoutConfig
 ) -> list[float]:
     """A run of `quantity_run` glued lines that each start with a number and a word ("350 g
-    sugar", "2 eggs", "8 g protein") is a list of the article's (ingredients, specifications,
-    nutrition), not a menu: its lines weigh nothing either way."""
+    sugar", "2 eggs", "8 g protein") or read "label: value" ("Farbe: grün", "Penetration:
+    220 - 250") is a list of the article's (ingredients, specifications, a fact box), not a
+    menu: its lines weigh nothing either way."""
     out = list(scores)
     run: list[int] = []
     for k in range(len(rows) + 1):
-        item = k < len(rows) and _QUANTITY.match(lines[k]) is not None
+        item = k < len(rows) and _data_item(lines[k])
         if item and (not run or rows[k] - rows[run[-1]] == 1):
             run.append(k)
             continue
@@ -199,6 +230,11 @@ def _quantity_lists(
                 out[j] = max(out[j], 0.0)
         run = [k] if item else []
     return out
+
+
+def _data_item(line: str) -> bool:
+    """A quantity ("350 g sugar") or a label with its value ("Brennweite in mm: 180")."""
+    return _QUANTITY.match(line) is not None or _KEY_VALUE.match(line) is not None
 
 
 def _run_penalty(scores: Sequence[float], config: LayoutConfig) -> list[float]:

@@ -44,6 +44,11 @@ def removed(text, title=None):
         "Czytaj też: Wyścig zbrojeń ruszył z kopyta",
         "© 2022, BreakingBelizeNews.com. This article is the copyrighted property of Breaking "
         "Belize News. It may not be reproduced without permission.",
+        "Foto: Sascha Klahn",  # photo credits
+        "Photo: Ashraf Amra/Anadolu via Getty Images",
+        "Previous article Markets fall on rate fears",  # links to the next or previous post
+        "« Vorheriger Beitrag",
+        "Article suivant Après une mise en quarantaine, les joueurs reprennent",
     ],
 )
 def test_boilerplate_lines_go(line):
@@ -63,6 +68,9 @@ def test_boilerplate_lines_go(line):
         "Lea también la entrevista completa en nuestra edición impresa.",
         "Kommentare von Lesern haben die Redaktion am Montag erreicht.",
         "Teilen ist für viele Familien in der Stadt längst Alltag.",
+        "The photo: a crowd outside the hotel",  # a caption, not a credit label
+        "Next week the talks will resume in Geneva",  # "next" not followed by "article"
+        "Nächster Anruf in Kiel: niemand geht ans Telefon",
     ],
 )
 def test_prose_that_mentions_a_phrase_stays(line):
@@ -216,3 +224,38 @@ def test_line_memos_that_start_again_change_no_output(generated_site_corpus, mon
     texts = [d["text"] for d in generated_site_corpus[0][:60]]
     fresh, shared = fresh_and_shared(texts)
     assert shared == fresh
+
+
+GERMAN_ARTICLE = [
+    "Gespräche in Genf",
+    "Die Delegationen sind am Montag in Genf eingetroffen, um die Gespräche über den Austausch "
+    "der Gefangenen fortzusetzen, wie die Vermittler mitteilten.",
+    "Beide Seiten wollen bis Freitag verhandeln und erst dann abreisen, wenn eine erste Einigung "
+    "über den Korridor und die Gefangenen erreicht ist.",
+]
+
+
+def test_trailing_german_prose_without_full_stop_is_not_tag_spam():
+    # few English function words, but many German ones: a sentence (a photo credit glued on)
+    last = (
+        "Die Vermittler wollen die Gespräche über die Gefangenen bis Freitag fortsetzen Foto: dpa"
+    )
+    text = "\n".join([*GERMAN_ARTICLE, last])
+    assert strip(text).text == text
+
+
+def test_trailing_german_keywords_are_tag_spam():
+    tags = "Genf Gespräche Delegationen Gefangenen Korridor Vermittler Einigung Freitag"
+    assert removed("\n".join([*GERMAN_ARTICLE, tags])) == [("boilerplate.tag_spam", tags)]
+
+
+def test_trailing_command_line_is_not_tag_spam():
+    article = [
+        "Autotuning abschalten",
+        "Mit diesem Befehl schaltet man das Autotuning von Windows ab, wenn das Netz langsam ist.",
+        "netsh interface tcp set global autotuninglevel=disabled",
+        "Mit diesem Befehl schaltet man es wieder ein:",
+    ]
+    last = "netsh interface tcp set global autotuninglevel=normal"
+    text = "\n".join([*article, last])
+    assert strip(text).text == text

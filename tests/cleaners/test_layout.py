@@ -186,3 +186,37 @@ def test_a_footer_heading_followed_by_sentences_only_ends_nothing():
     page = [*NAV, "", *ARTICLE, "", "Comments", "", COMMENTS[2], COMMENTS[5]]
     kept = strip("\n".join(page)).text.split("\n")
     assert COMMENTS[2] in kept and COMMENTS[5] in kept
+
+
+MUSEUM = [
+    "The museum on the lake shows the boats of the old fishermen of the region, and a guide "
+    "takes visitors through the halls every Sunday morning at ten.",
+    "",
+    "Opening hours",
+    "Tuesday to Sunday",
+    "10 to 18",
+]
+
+
+def test_without_a_clear_article_only_long_runs_of_chrome_go():
+    # one paragraph is too little to judge the short lines around it: a block of three short
+    # lines stays (opening hours), a run of eight menu lines goes
+    page = [*NAV, "", *MUSEUM]
+    rules = rules_of(page)
+    assert rules == dict.fromkeys(NAV, "boilerplate.menu_run")
+    kept = strip("\n".join(page)).text.split("\n")
+    assert [line for line in kept if line] == [line for line in MUSEUM if line]
+
+
+def test_without_any_article_the_page_is_kept():
+    page = [*NAV, "", "Opening hours", "Tuesday to Sunday", "10 to 18"]
+    assert rules_of(page) == {}
+
+
+def test_a_fact_box_of_label_value_lines_is_the_articles():
+    facts = ["Colour: green", "Thickener: lithium soap", "Penetration: 220 - 250"]
+    facts += ["Temperature range: -40 to +120 °C", "Sizes: 12 ml, 125 ml, 450 ml"]
+    page = [*NAV, "", *ARTICLE, "", *facts, "", *FOOTER[3:]]
+    kept = strip("\n".join(page)).text.split("\n")
+    assert all(line in kept for line in facts)
+    assert not set(NAV) & set(kept)
