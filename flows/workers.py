@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
@@ -16,6 +17,9 @@ from typing import Any, TypeVar
 
 T = TypeVar("T")
 _pool: ProcessPoolExecutor | None = None
+# Without a pool, shard tasks (one thread each under Prefect's thread runner) take turns: on
+# one core, running them all at once would only hold every shard's batch in memory together.
+_inline = threading.Lock()
 
 
 def default_workers() -> int:
@@ -38,7 +42,8 @@ def worker_pool(workers: int) -> Iterator[None]:
 
 
 def run(fn: Callable[..., T], *args: Any) -> T:
-    """fn(*args) in a worker process when a pool is open, else here."""
+    """fn(*args) in a worker process when a pool is open, else here (one call at a time)."""
     if _pool is None:
-        return fn(*args)
+        with _inline:
+            return fn(*args)
     return _pool.submit(fn, *args).result()
