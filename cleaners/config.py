@@ -131,6 +131,7 @@ class DedupConfig(_Section):
 
 class RunConfig(_Section):
     shard_size: int = Field(5_000, ge=1)
+    shard_mb: int = Field(32, ge=1)
 
 
 class Config(_Section):

@@ -41,8 +41,8 @@ from flows.report import merge as merge_reports
 
 
 @task(name="plan", task_run_name="plan", cache_policy=NO_CACHE)
-def plan(inputs: list[str], shard_size: int) -> list[Shard]:
-    return plan_shards(find_input_files(inputs), shard_size)
+def plan(inputs: list[str], shard_size: int, shard_mb: int) -> list[Shard]:
+    return plan_shards(find_input_files(inputs), shard_size, shard_mb << 20)
 
 
 @task(name="clean", task_run_name="clean-{shard.name}", cache_policy=NO_CACHE)
@@ -144,7 +144,7 @@ def clean_corpus(
         work_dir = prepare_work_dir(out_dir, run_key(scan.files, cfg.model_dump(mode="json")))
         work = str(work_dir)
         stage("plan", 1, "step")
-        shards = plan(inputs, cfg.run.shard_size)
+        shards = plan(inputs, cfg.run.shard_size, cfg.run.shard_mb)
         reporter.advance(1)
         n_workers = min(n_workers, max(len(shards), 1))  # more processes than shards idle
         pool.enter_context(workers.worker_pool(n_workers))

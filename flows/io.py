@@ -159,15 +159,20 @@ def find_input_files(inputs: Iterable[str | Path]) -> list[Path]:
     return scan_inputs(inputs).files
 
 
-def plan_shards(files: list[Path], shard_size: int) -> list[Shard]:
-    """Cut the inputs into shards of at most `shard_size` documents, in input order."""
+def plan_shards(files: list[Path], shard_size: int, shard_bytes: int = 32 << 20) -> list[Shard]:
+    """Cut the inputs into shards of at most `shard_size` documents, in input order. A shard
+    of .txt/.html files also ends once it holds `shard_bytes` (an HTML page costs ten times a
+    line of JSONL: a folder of pages should still keep every worker busy)."""
     shards: list[Shard] = []
     pending: list[str] = []
+    pending_bytes = 0
 
     def flush_files() -> None:
+        nonlocal pending_bytes
         if pending:
             shards.append(Shard(len(shards), "files", tuple(pending)))
             pending.clear()
+            pending_bytes = 0
 
     for path in files:
         suffix = path.suffix.lower()
@@ -182,7 +187,8 @@ def plan_shards(files: list[Path], shard_size: int) -> list[Shard]:
                 shards.append(Shard(len(shards), kind, (str(path),), start, end, first, count))
         else:
             pending.append(str(path))
-            if len(pending) >= shard_size:
+            pending_bytes += path.stat().st_size
+            if len(pending) >= shard_size or pending_bytes >= shard_bytes:
                 flush_files()
     flush_files()
     return shards

@@ -203,3 +203,11 @@ def test_parquet_without_a_text_column_or_not_parquet_is_an_error_before_any_wor
     (tmp_path / "fake.parquet").write_bytes(b"not parquet at all")
     with pytest.raises(InputError, match=r"fake\.parquet: not a readable Parquet file"):
         find_input_files([tmp_path / "fake.parquet"])
+
+
+def test_a_shard_of_files_also_ends_at_its_byte_budget(tmp_path):
+    for i in range(6):
+        (tmp_path / f"p{i}.html").write_bytes(b"<p>x</p>" * 100)  # 800 bytes each
+    files = find_input_files([tmp_path])
+    assert [len(s.paths) for s in plan_shards(files, 100, shard_bytes=2000)] == [3, 3]
+    assert [len(s.paths) for s in plan_shards(files, 4, shard_bytes=10**9)] == [4, 2]
