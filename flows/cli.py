@@ -10,6 +10,8 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
+from cleaners.config import RunConfig
+
 # Prefect reads its settings at import: quiet, offline, patient on a busy 2-core machine.
 PREFECT_DEFAULTS = {
     "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
@@ -117,7 +119,10 @@ def _add_job_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--config", metavar="FILE", help="TOML file merged over the default rules")
     parser.add_argument(
-        "--shard-size", type=int, metavar="N", help="documents per shard (default: 5000)"
+        "--shard-size",
+        type=int,
+        metavar="N",
+        help=f"documents per shard (default: {RunConfig().shard_size})",
     )
     parser.add_argument(
         "--workers",

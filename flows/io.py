@@ -261,28 +261,25 @@ def _jsonl_document(path: Path, line_no: int, raw: bytes) -> Document:
     source = f"{path}:{line_no}"
     text, encoding = decode_bytes(raw)
     if text is None:
-        return Document(
-            _fallback_id(source),
-            source,
-            "",
-            reason=MALFORMED,
-            changes=[Change("input.binary", f"{len(raw)} bytes that are not text")],
-        )
-    try:
-        record = json.loads(text)
-    except json.JSONDecodeError as exc:
-        record = None
-        problem = f"not valid JSON: {exc.msg} at column {exc.colno}"
-    else:
-        if not isinstance(record, dict):
-            problem = f"a JSON {type(record).__name__}, not an object"
-            record = None
+        return _malformed(source, "", f"{len(raw)} bytes that are not text", "input.binary")
+    record, problem = _json_object(text)
     if record is None:
         return _malformed(source, text, problem)
     doc = record_document(source, record, raw=text)
     if doc.reason is None and encoding not in ("utf-8", "ascii"):
         doc.changes.append(Change("input.decoding", "utf-8", encoding))
     return doc
+
+
+def _json_object(text: str) -> tuple[dict[str, Any] | None, str]:
+    """The JSON object a line holds, or None and what is wrong with the line."""
+    try:
+        record = json.loads(text)
+    except json.JSONDecodeError as exc:
+        return None, f"not valid JSON: {exc.msg} at column {exc.colno}"
+    if not isinstance(record, dict):
+        return None, f"a JSON {type(record).__name__}, not an object"
+    return record, ""
 
 
 def record_document(source: str, record: dict[str, Any], raw: str | None = None) -> Document:
@@ -315,13 +312,9 @@ def _record_problem(record: dict[str, Any]) -> str | None:
     return None
 
 
-def _malformed(source: str, text: str, problem: str) -> Document:
+def _malformed(source: str, text: str, problem: str, rule: str = "input.malformed") -> Document:
     return Document(
-        _fallback_id(source),
-        source,
-        text,
-        reason=MALFORMED,
-        changes=[Change("input.malformed", problem)],
+        _fallback_id(source), source, text, reason=MALFORMED, changes=[Change(rule, problem)]
     )
 
 
