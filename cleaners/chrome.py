@@ -7,17 +7,29 @@ is counted once per distinct *article*, not per document: each document gets an 
 share with high probability), and a line is chrome when it co-occurs with at least `min_docs`
 different article keys and with at least `min_share` of the site's articles.
 
+A line on many pages of the site must not be an article key: a long footer sentence would be
+the key of every page that has it, all those pages would count as one article, and the footer
+would hide itself. Which lines those are is known only over the whole corpus (a site's frame
+may be on 3% of its pages, a handful per shard), hence a first pass that counts documents:
+
 Contract for a flow that runs over shards (everything here is pure: no IO, no global state):
 
-  pass 1, per shard:   counter = ChromeCounter(config.chrome)
-                       for doc in shard: counter.count(doc.text, doc.site)
-                       columns = counter.to_columns()           # store as Parquet:
-                       pa.table(columns, schema=COUNTS_SCHEMA)
+  pass 1, per shard:   frequency = SiteLineFrequency(config.chrome)
+                       for doc in shard: frequency.count(doc.text, doc.site)
+                       pa.table(frequency.to_columns(), schema=FREQUENCY_SCHEMA)  # store
+  reduce:              common = common_lines(pa.concat_tables(stored), config.chrome)
+                       common.to_columns()                      # CHROME_SCHEMA, if stored
+  pass 2, per shard:   counter = ChromeCounter(config.chrome)
+                       counter.count_batch(((doc.text, doc.site) for doc in shard), common)
+                       pa.table(counter.to_columns(), schema=COUNTS_SCHEMA)      # store
   reduce:              total = ChromeCounter.merge_all(ChromeCounter.from_columns(c, cfg) ...)
                        chrome = total.chrome_lines()            # ChromeLines
                        chrome.to_columns()                      # CHROME_SCHEMA, if stored
-  pass 2, per shard:   strip = ChromeStripper(chrome)           # or ChromeLines.from_columns
+  pass 3, per shard:   strip = ChromeStripper(chrome)           # or ChromeLines.from_columns
                        text, changes = strip(doc.text, doc.site)
+
+count_batch without `common` keeps out of the keys the lines that `common_docs` documents of
+a site share within the batch instead: right when the whole corpus is one batch in memory.
 
 Count and strip the same text (the cleaned text, before dedup, is the natural choice: chrome
 then does not make unrelated pages of a site near-duplicates). Documents without a site are
@@ -26,7 +38,8 @@ neither counted nor changed.
 Memory: lines are 64-bit xxh3 hashes of the normalised line, never strings. For each (site,
 line) the counter keeps at most `sketch_size` article keys (the smallest: a KMV sketch, exact
 below `sketch_size` distinct articles, an estimate above), and per site the same sketch of its
-articles. A shard drops the lines that only one of its articles has (`prune` on): those are
+articles. A shard drops the lines that only one of its articles (in pass 1: of its
+documents) has (`prune` on): those are
 the page's own text, the bulk of all lines, and cannot be chrome unless the site's other
 pages fall in other shards. So the state is O(sites x recurring lines x sketch_size), not
 O(documents). The cost of pruning: a site needs two pages with the line in one shard for the
@@ -43,6 +56,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import xxhash
 
 from cleaners.boilerplate import normalise_line
@@ -51,9 +65,15 @@ from cleaners.document import Change, Cleaned
 
 _SPACE = 2.0**64
 SITE_ROW = None  # line_hash of the row that holds a site's own article sketch
-_COMMON_IN_BATCH = 3  # documents of a site in one batch sharing a line: it is no article key
 
 # Arrow schemas of to_columns() (hashes are unsigned 64-bit): pa.table(columns, schema=...)
+FREQUENCY_SCHEMA = pa.schema(
+    [
+        pa.field("site", pa.string(), nullable=False),
+        pa.field("line_hash", pa.uint64(), nullable=False),
+        pa.field("docs", pa.int64(), nullable=False),
+    ]
+)
 COUNTS_SCHEMA = pa.schema(
     [
         pa.field("site", pa.string(), nullable=False),
@@ -66,23 +86,73 @@ CHROME_SCHEMA = pa.schema(
 )
 
 
+def _hash(norm: str) -> int:
+    return xxhash.xxh3_64_intdigest(norm.encode("utf-8"))
+
+
 def line_hash(line: str) -> int:
     """64-bit hash of the normalised line (lowercase, straight apostrophes, single spaces)."""
-    return xxhash.xxh3_64_intdigest(normalise_line(line).encode("utf-8"))
+    return _hash(normalise_line(line))
 
 
 def article_key(lines: Iterable[str], min_words: int, common: frozenset[int] = frozenset()) -> int:
-    """Smallest hash of the document's lines of at least `min_words` words (or of all its
-    lines when it has none): copies of one article share it with high probability. Lines in
-    `common` (frequent on the site) are not candidates: a long cookie notice or footer would
-    otherwise be the key of many different articles and hide itself."""
-    long, other = [], []
+    """Smallest hash of the document's lines of at least `min_words` words (of all its lines
+    when it has none) that are not in `common` (lines on many pages of the site); when every
+    one is common (copies of a widely repeated article), the smallest of them all. Copies of
+    one article share it with high probability."""
+    long: list[int] = []
+    other: list[int] = []
     for line in lines:
         norm = normalise_line(line)
         if norm:
-            (long if len(norm.split()) >= min_words else other).append(norm)
-    hashes = [xxhash.xxh3_64_intdigest(n.encode("utf-8")) for n in long or other]
-    return min((h for h in hashes if h not in common), default=min(hashes, default=0))
+            (long if len(norm.split()) >= min_words else other).append(_hash(norm))
+    candidates = long or other
+    smallest = min((h for h in candidates if h not in common), default=min(candidates, default=0))
+    # hashed again: the smallest of a page's hashes is not uniform (it leans to 0), and the
+    # KMV sketches that count articles assume uniform values
+    return xxhash.xxh3_64_intdigest(smallest.to_bytes(8, "little"))
+
+
+class SiteLineFrequency:
+    """Pass 1: on how many documents of each site each line is (one shard's counts; the
+    shards' tables add up in common_lines)."""
+
+    def __init__(self, config: ChromeConfig | None = None) -> None:
+        self.config = config or ChromeConfig()
+        self.docs: dict[str, Counter[int]] = {}
+
+    def count(self, text: str, site: str | None) -> None:
+        if site:
+            self.docs.setdefault(site, Counter()).update(
+                {line_hash(line) for line in text.split("\n") if line.strip()}
+            )
+
+    def common(self) -> dict[str, frozenset[int]]:
+        """Per site, the lines on at least `common_docs` of the counted documents."""
+        n = self.config.common_docs
+        return {
+            site: frozenset(h for h, docs in counts.items() if docs >= n)
+            for site, counts in self.docs.items()
+        }
+
+    def to_columns(self) -> dict[str, list[Any]]:
+        """site, line_hash, docs (FREQUENCY_SCHEMA); with `prune`, not the lines of one page."""
+        floor = 2 if self.config.prune else 1
+        rows = [
+            (site, h, n)
+            for site in sorted(self.docs)
+            for h, n in sorted(self.docs[site].items())
+            if n >= floor
+        ]
+        return {name: [row[i] for row in rows] for i, name in enumerate(FREQUENCY_SCHEMA.names)}
+
+
+def common_lines(frequency: pa.Table, config: ChromeConfig) -> ChromeLines:
+    """Reduce of pass 1 (`frequency`: every shard's FREQUENCY_SCHEMA rows): per site, the
+    lines on at least `common_docs` of its documents in the whole corpus."""
+    totals = frequency.group_by(["site", "line_hash"]).aggregate([("docs", "sum")])
+    totals = totals.filter(pc.greater_equal(totals["docs_sum"], config.common_docs))
+    return ChromeLines.from_columns(totals.select(["site", "line_hash"]).to_pydict())
 
 
 def _union(a: list[int], b: Iterable[int], k: int) -> list[int]:
@@ -106,21 +176,22 @@ class ChromeCounter:
     articles: dict[str, list[int]] = field(default_factory=dict)  # site -> article keys
     _pending: dict[str, dict[int, set[int]]] = field(default_factory=dict, repr=False)
 
-    def count_batch(self, docs: Iterable[tuple[str, str | None]]) -> None:
-        """Add (text, site) documents. Lines that several documents of a site in the batch
-        share are kept out of their article keys (see article_key)."""
+    def count_batch(
+        self,
+        docs: Iterable[tuple[str, str | None]],
+        common: ChromeLines | None = None,
+    ) -> None:
+        """Add (text, site) documents. Lines in `common` (pass 1's common_lines) stay out of
+        article keys; without it, the lines `common_docs` documents of a site in this batch
+        share do (see article_key)."""
         docs = [(text, site) for text, site in docs if site]
-        frequency: dict[str, Counter[int]] = {}
+        if common is None:
+            frequency = SiteLineFrequency(self.config)
+            for text, site in docs:
+                frequency.count(text, site)
+            common = ChromeLines(frequency.common())
         for text, site in docs:
-            frequency.setdefault(site, Counter()).update(
-                {line_hash(line) for line in text.split("\n") if line.strip()}
-            )
-        common = {
-            site: frozenset(h for h, n in counts.items() if n >= _COMMON_IN_BATCH)
-            for site, counts in frequency.items()
-        }
-        for text, site in docs:
-            self.count(text, site, common[site])
+            self.count(text, site, common.sites.get(site, frozenset()))
 
     def count(self, text: str, site: str | None, common: frozenset[int] = frozenset()) -> None:
         """Add one document; a document without a site is not counted."""

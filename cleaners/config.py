@@ -105,10 +105,11 @@ class ChromeConfig(_Section):
     """Corpus-level site chrome (cleaners/chrome.py)."""
 
     enabled: bool = True
-    min_docs: int = Field(5, ge=2)
-    min_share: float = Field(0.2, ge=0, le=1)
+    min_docs: int = Field(8, ge=2)
+    min_share: float = Field(0.0, ge=0, le=1)
     sketch_size: int = Field(64, ge=2)
     article_key_words: int = Field(8, ge=1)
+    common_docs: int = Field(3, ge=2)
     prune: bool = True
 
     @field_validator("sketch_size")

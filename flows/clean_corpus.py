@@ -1,6 +1,7 @@
-"""The Prefect flow `clean_corpus`: plan shards, clean each, fingerprint each, cluster, write,
-publish. Tasks pass file paths and small summaries, never lists of texts (Prefect walks task
-arguments and results element by element); the work itself lives in flows/stages.py.
+"""The Prefect flow `clean_corpus`: plan shards, clean each, find each site's chrome (common
+lines, then per-shard counts, then the decision), fingerprint each, cluster, write, publish.
+Tasks pass file paths and small summaries, never lists of texts (Prefect walks task arguments
+and results element by element); the work itself lives in flows/stages.py.
 
 Every shard result is a file in a work folder keyed by the run's inputs and config: a run
 that was interrupted, started again, skips the shards that are already done.
@@ -48,12 +49,36 @@ def plan(inputs: list[str], shard_size: int, shard_mb: int) -> list[Shard]:
 @task(name="clean", task_run_name="clean-{shard.name}", cache_policy=NO_CACHE)
 def clean(shard: Shard, config: Config, work: str) -> str:
     out = Path(work) / "cleaned" / f"part-{shard.name}.parquet"
-    counts = Path(work) / "chrome-counts" / f"part-{shard.name}.parquet"
+    frequency = Path(work) / "line-frequency" / f"part-{shard.name}.parquet"
     if not out.exists():
-        chrome_counts = str(counts) if config.chrome.enabled else None
-        workers.run(stages.clean, shard, config, str(out), chrome_counts)
+        line_frequency = str(frequency) if config.chrome.enabled else None
+        workers.run(stages.clean, shard, config, str(out), line_frequency)
     progress.current().advance(shard.size)
     return str(out)
+
+
+@task(name="common-lines", task_run_name="common-lines", cache_policy=NO_CACHE)
+def common_lines(shards: list[Shard], config: Config, work: str) -> str | None:
+    """Each site's lines on many of its pages, from every shard's line frequencies (None:
+    chrome is off)."""
+    if not config.chrome.enabled:
+        return None
+    out = Path(work) / "common-lines.parquet"
+    if not out.exists():
+        parts = [str(Path(work) / "line-frequency" / f"part-{s.name}.parquet") for s in shards]
+        found = workers.run(stages.common, parts, config, str(out))
+        get_run_logger().info("%d line(s) on many pages of their site", found)
+    progress.current().advance(1)
+    return str(out)
+
+
+@task(name="count-chrome", task_run_name="count-chrome-{shard.name}", cache_policy=NO_CACHE)
+def count_chrome(shard: Shard, cleaned: str, common: str | None, config: Config, work: str) -> None:
+    """A shard's lines per site, counted once per distinct article."""
+    out = Path(work) / "chrome-counts" / f"part-{shard.name}.parquet"
+    if common and not out.exists():
+        workers.run(stages.count_chrome, cleaned, common, config, str(out))
+    progress.current().advance(shard.size)
 
 
 @task(name="chrome", task_run_name="chrome", cache_policy=NO_CACHE)
@@ -64,7 +89,7 @@ def chrome(shards: list[Shard], config: Config, work: str) -> str | None:
     out = Path(work) / "chrome-lines.parquet"
     if not out.exists():
         counts = [str(Path(work) / "chrome-counts" / f"part-{s.name}.parquet") for s in shards]
-        found = stages.chrome(counts, config, str(out))
+        found = workers.run(stages.chrome, counts, config, str(out))
         get_run_logger().info("%d chrome line(s) found across sites", found)
     progress.current().advance(1)
     return str(out)
@@ -158,6 +183,10 @@ def clean_corpus(
         )
         stage("clean", total)
         cleaned = _results(clean.map(shards, config=unmapped(cfg), work=unmapped(work)))
+        stage("common-lines", 1, "step")
+        common = common_lines(shards, cfg, work)
+        stage("count-chrome", total)
+        _results(count_chrome.map(shards, cleaned, unmapped(common), unmapped(cfg), unmapped(work)))
         stage("chrome", 1, "step")
         chrome_lines = chrome(shards, cfg, work)
         stage("signatures", total)

@@ -408,11 +408,11 @@ def write_json(path: Path, data: Any) -> None:
     os.replace(partial, path)
 
 
-def read_batches(path: Path, rows: int) -> Iterator[pa.Table]:
-    """A Parquet file as tables of at most `rows` rows, in order."""
+def read_batches(path: Path, rows: int, columns: list[str] | None = None) -> Iterator[pa.Table]:
+    """A Parquet file (or some of its columns) as tables of at most `rows` rows, in order."""
     parquet = pq.ParquetFile(path)
-    for batch in parquet.iter_batches(batch_size=rows):
-        yield pa.Table.from_batches([batch], schema=parquet.schema_arrow)
+    for batch in parquet.iter_batches(batch_size=rows, columns=columns):
+        yield pa.Table.from_batches([batch])
 
 
 def read_table(path: Path, columns: list[str] | None = None) -> pa.Table:

@@ -17,9 +17,12 @@ import pyarrow.compute as pc
 from cleaners.chrome import (
     CHROME_SCHEMA,
     COUNTS_SCHEMA,
+    FREQUENCY_SCHEMA,
     ChromeCounter,
     ChromeLines,
     ChromeStripper,
+    SiteLineFrequency,
+    common_lines,
 )
 from cleaners.config import Config
 from cleaners.dedup import Clusters, Deduplicator, Fingerprints, fingerprint, hasher
@@ -47,20 +50,45 @@ from flows.report import ShardReport
 BATCH = 1000  # documents in memory at once within a shard
 
 
-def clean(shard: Shard, config: Config, out: str, chrome_counts: str | None) -> int:
+def clean(shard: Shard, config: Config, out: str, line_frequency: str | None) -> int:
     """Read a shard's documents, clean each; write the cleaned shard, and (when given a path)
-    the shard's counts of recurring lines per site for the chrome stage. Returns the rows."""
+    on how many of the shard's pages of each site each line is (chrome's pass 1). Returns
+    the rows."""
     cleaner = DocumentCleaner(config)
-    counter = ChromeCounter(config.chrome)
+    frequency = SiteLineFrequency(config.chrome)
     cleaned = (cleaner.run_safely(doc) for doc in read_shard(shard))
     with TableWriter(Path(out), CLEANED_SCHEMA) as writer:  # written last: the shard is done
         for batch in batched(cleaned, BATCH):
-            if chrome_counts:
-                counter.count_batch((d.text, d.site) for d in batch if d.reason is None)
+            if line_frequency:
+                for doc in batch:
+                    if doc.reason is None:
+                        frequency.count(doc.text, doc.site)
             writer.write(documents_to_table(batch))
-        if chrome_counts:
-            write_table(pa.table(counter.to_columns(), schema=COUNTS_SCHEMA), Path(chrome_counts))
+        if line_frequency:
+            columns = frequency.to_columns()
+            write_table(pa.table(columns, schema=FREQUENCY_SCHEMA), Path(line_frequency))
     return writer.rows
+
+
+def common(frequencies: list[str], config: Config, out: str) -> int:
+    """Add up the shards' line frequencies: each site's lines on many of its pages, which
+    are no article keys. Returns how many."""
+    total = pa.concat_tables(read_table(Path(path)) for path in frequencies)
+    lines = common_lines(total, config.chrome)
+    del total
+    write_table(pa.table(lines.to_columns(), schema=CHROME_SCHEMA), Path(out))
+    return sum(len(hashes) for hashes in lines.sites.values())
+
+
+def count_chrome(cleaned: str, common_lines: str, config: Config, out: str) -> None:
+    """Count a cleaned shard's lines per site once per distinct article (chrome's pass 2)."""
+    common = ChromeLines.from_columns(read_table(Path(common_lines)).to_pydict())
+    counter = ChromeCounter(config.chrome)
+    for table in read_batches(Path(cleaned), BATCH, columns=["text", "site", "reason"]):
+        live = table.filter(pc.is_null(table["reason"]))
+        texts, sites = live["text"].to_pylist(), live["site"].to_pylist()
+        counter.count_batch(zip(texts, sites, strict=True), common)
+    write_table(pa.table(counter.to_columns(), schema=COUNTS_SCHEMA), Path(out))
 
 
 def chrome(counts: list[str], config: Config, out: str) -> int:

@@ -49,6 +49,8 @@ def test_progress_lines_per_stage_when_not_on_a_terminal(tmp_path, capsys):
     for stage in (
         "plan: 1 step",
         "clean: 5 docs",
+        "common-lines: 1 step",
+        "count-chrome: 5 docs",
         "chrome: 1 step",
         "signatures: 5 docs",
         "cluster: 1 step",
