@@ -32,7 +32,16 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
 CLI = REPO / ".venv" / "bin" / "clean-corpus"
-STAGES = ("plan", "clean", "chrome", "signatures", "cluster", "write")
+STAGES = (
+    "plan",
+    "clean",
+    "site-lines",
+    "count-chrome",
+    "chrome",
+    "signatures",
+    "cluster",
+    "write",
+)
 
 
 def _role(pid: int, root: int) -> str:

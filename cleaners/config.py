@@ -107,17 +107,8 @@ class ChromeConfig(_Section):
     enabled: bool = True
     min_docs: int = Field(8, ge=2)
     min_share: float = Field(0.0, ge=0, le=1)
-    sketch_size: int = Field(64, ge=2)
     article_key_words: int = Field(8, ge=1)
     common_docs: int = Field(3, ge=2)
-    prune: bool = True
-
-    @field_validator("sketch_size")
-    @classmethod
-    def _holds_min_docs(cls, size: int, info: Any) -> int:
-        if size < info.data.get("min_docs", 0):
-            raise ValueError("sketch_size must be at least min_docs")
-        return size
 
 
 class DedupConfig(_Section):

@@ -57,27 +57,29 @@ def clean(shard: Shard, config: Config, work: str) -> str:
     return str(out)
 
 
-@task(name="common-lines", task_run_name="common-lines", cache_policy=NO_CACHE)
-def common_lines(shards: list[Shard], config: Config, work: str) -> str | None:
-    """Each site's lines on many of its pages, from every shard's line frequencies (None:
+@task(name="site-lines", task_run_name="site-lines", cache_policy=NO_CACHE)
+def site_lines(shards: list[Shard], config: Config, work: str) -> str | None:
+    """Each site's lines on several of its pages, from every shard's line frequencies (None:
     chrome is off)."""
     if not config.chrome.enabled:
         return None
-    out = Path(work) / "common-lines.parquet"
+    out = Path(work) / "site-lines.parquet"
     if not out.exists():
         parts = [str(Path(work) / "line-frequency" / f"part-{s.name}.parquet") for s in shards]
-        found = workers.run(stages.common, parts, config, str(out))
-        get_run_logger().info("%d line(s) on many pages of their site", found)
+        found = workers.run(stages.frequent_lines, parts, config, str(out))
+        get_run_logger().info("%d line(s) on several pages of their site", found)
     progress.current().advance(1)
     return str(out)
 
 
 @task(name="count-chrome", task_run_name="count-chrome-{shard.name}", cache_policy=NO_CACHE)
-def count_chrome(shard: Shard, cleaned: str, common: str | None, config: Config, work: str) -> None:
-    """A shard's lines per site, counted once per distinct article."""
-    out = Path(work) / "chrome-counts" / f"part-{shard.name}.parquet"
-    if common and not out.exists():
-        workers.run(stages.count_chrome, cleaned, common, config, str(out))
+def count_chrome(
+    shard: Shard, cleaned: str, frequent: str | None, config: Config, work: str
+) -> None:
+    """A shard's documents' articles and the frequent lines each has."""
+    out = Path(work) / "chrome-articles" / f"part-{shard.name}.parquet"
+    if frequent and not out.exists():
+        workers.run(stages.count_chrome, cleaned, frequent, config, str(out))
     progress.current().advance(shard.size)
 
 
@@ -88,8 +90,8 @@ def chrome(shards: list[Shard], config: Config, work: str) -> str | None:
         return None
     out = Path(work) / "chrome-lines.parquet"
     if not out.exists():
-        counts = [str(Path(work) / "chrome-counts" / f"part-{s.name}.parquet") for s in shards]
-        found = workers.run(stages.chrome, counts, config, str(out))
+        parts = [str(Path(work) / "chrome-articles" / f"part-{s.name}.parquet") for s in shards]
+        found = workers.run(stages.chrome, parts, config, str(out))
         get_run_logger().info("%d chrome line(s) found across sites", found)
     progress.current().advance(1)
     return str(out)
@@ -183,10 +185,12 @@ def clean_corpus(
         )
         stage("clean", total)
         cleaned = _results(clean.map(shards, config=unmapped(cfg), work=unmapped(work)))
-        stage("common-lines", 1, "step")
-        common = common_lines(shards, cfg, work)
+        stage("site-lines", 1, "step")
+        frequent = site_lines(shards, cfg, work)
         stage("count-chrome", total)
-        _results(count_chrome.map(shards, cleaned, unmapped(common), unmapped(cfg), unmapped(work)))
+        _results(
+            count_chrome.map(shards, cleaned, unmapped(frequent), unmapped(cfg), unmapped(work))
+        )
         stage("chrome", 1, "step")
         chrome_lines = chrome(shards, cfg, work)
         stage("signatures", total)

@@ -16,13 +16,12 @@ import pyarrow.compute as pc
 
 from cleaners.chrome import (
     CHROME_SCHEMA,
-    COUNTS_SCHEMA,
-    FREQUENCY_SCHEMA,
-    ChromeCounter,
+    ArticleLines,
     ChromeLines,
     ChromeStripper,
     SiteLineFrequency,
-    common_lines,
+    chrome_lines,
+    site_lines,
 )
 from cleaners.config import Config
 from cleaners.dedup import Clusters, Deduplicator, Fingerprints, fingerprint, hasher
@@ -55,7 +54,7 @@ def clean(shard: Shard, config: Config, out: str, line_frequency: str | None) ->
     on how many of the shard's pages of each site each line is (chrome's pass 1). Returns
     the rows."""
     cleaner = DocumentCleaner(config)
-    frequency = SiteLineFrequency(config.chrome)
+    frequency = SiteLineFrequency()
     cleaned = (cleaner.run_safely(doc) for doc in read_shard(shard))
     with TableWriter(Path(out), CLEANED_SCHEMA) as writer:  # written last: the shard is done
         for batch in batched(cleaned, BATCH):
@@ -65,39 +64,31 @@ def clean(shard: Shard, config: Config, out: str, line_frequency: str | None) ->
                         frequency.count(doc.text, doc.site)
             writer.write(documents_to_table(batch))
         if line_frequency:
-            columns = frequency.to_columns()
-            write_table(pa.table(columns, schema=FREQUENCY_SCHEMA), Path(line_frequency))
+            write_table(frequency.to_table(), Path(line_frequency))
     return writer.rows
 
 
-def common(frequencies: list[str], config: Config, out: str) -> int:
-    """Add up the shards' line frequencies: each site's lines on many of its pages, which
-    are no article keys. Returns how many."""
-    total = pa.concat_tables(read_table(Path(path)) for path in frequencies)
-    lines = common_lines(total, config.chrome)
-    del total
-    write_table(pa.table(lines.to_columns(), schema=CHROME_SCHEMA), Path(out))
-    return sum(len(hashes) for hashes in lines.sites.values())
+def frequent_lines(frequencies: list[str], config: Config, out: str) -> int:
+    """Add up the shards' line frequencies: each site's lines on many of its pages (no
+    article keys; the candidates for chrome). Returns how many."""
+    lines = site_lines(pa.concat_tables(read_table(Path(p)) for p in frequencies), config.chrome)
+    write_table(lines, Path(out))
+    return lines.num_rows
 
 
-def count_chrome(cleaned: str, common_lines: str, config: Config, out: str) -> None:
-    """Count a cleaned shard's lines per site once per distinct article (chrome's pass 2)."""
-    common = ChromeLines.from_columns(read_table(Path(common_lines)).to_pydict())
-    counter = ChromeCounter(config.chrome)
+def count_chrome(cleaned: str, frequent: str, config: Config, out: str) -> None:
+    """Each document's article and candidate lines, for a cleaned shard (chrome's pass 2)."""
+    articles = ArticleLines(read_table(Path(frequent)), config.chrome)
     for table in read_batches(Path(cleaned), BATCH, columns=["text", "site", "reason"]):
         live = table.filter(pc.is_null(table["reason"]))
-        texts, sites = live["text"].to_pylist(), live["site"].to_pylist()
-        counter.count_batch(zip(texts, sites, strict=True), common)
-    write_table(pa.table(counter.to_columns(), schema=COUNTS_SCHEMA), Path(out))
+        for text, site in zip(live["text"].to_pylist(), live["site"].to_pylist(), strict=True):
+            articles.count(text, site)
+    write_table(articles.to_table(), Path(out))
 
 
-def chrome(counts: list[str], config: Config, out: str) -> int:
-    """Merge the shards' line counts and decide each site's chrome lines. Returns how many."""
-    total = ChromeCounter.merge_all(
-        ChromeCounter.from_columns(read_table(Path(path)).to_pydict(), config.chrome)
-        for path in counts
-    )
-    lines = total.chrome_lines()
+def chrome(articles: list[str], config: Config, out: str) -> int:
+    """Decide each site's chrome lines from every shard's articles. Returns how many."""
+    lines = chrome_lines(pa.concat_tables(read_table(Path(p)) for p in articles), config.chrome)
     write_table(pa.table(lines.to_columns(), schema=CHROME_SCHEMA), Path(out))
     return sum(len(hashes) for hashes in lines.sites.values())
 

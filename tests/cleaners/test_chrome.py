@@ -2,24 +2,26 @@
 only the copies of one article repeat stays; documents without a site are untouched."""
 
 import random
+import tempfile
 from collections import defaultdict
+from pathlib import Path
 
 import pyarrow as pa
+import pyarrow.parquet as pq
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cleaners.boilerplate import normalise_line
 from cleaners.chrome import (
     CHROME_SCHEMA,
-    COUNTS_SCHEMA,
-    FREQUENCY_SCHEMA,
-    ChromeCounter,
+    ArticleLines,
     ChromeLines,
     ChromeStripper,
     SiteLineFrequency,
-    _distinct,
-    common_lines,
+    chrome_lines,
+    find_chrome,
     line_hash,
+    site_lines,
 )
 from cleaners.config import Config
 from tests import synthetic
@@ -53,18 +55,32 @@ def site_corpus():
     return docs, story
 
 
-def counted(docs, shards=3):
-    counters = [ChromeCounter(CONFIG) for _ in range(shards)]
-    for i, (site, text) in enumerate(docs):
-        counters[i % shards].count(text, site)
-    # through Parquet-able columns, as the flow stores them between tasks
-    restored = [
-        ChromeCounter.from_columns(
-            pa.table(c.to_columns(), schema=COUNTS_SCHEMA).to_pydict(), CONFIG
-        )
-        for c in counters
-    ]
-    return ChromeCounter.merge_all(restored).chrome_lines()
+def _stored(table: pa.Table, tmp: Path) -> pa.Table:
+    """Through a Parquet file, as the flow stores it between tasks."""
+    path = tmp / f"{len(list(tmp.iterdir()))}.parquet"
+    pq.write_table(table, path)
+    return pq.read_table(path)
+
+
+def counted(docs, shards=3, config=CONFIG):
+    """The flow's passes, the documents dealt round-robin into `shards` shards."""
+    parts = [docs[i::shards] for i in range(shards)]
+    with tempfile.TemporaryDirectory() as folder:
+        tmp = Path(folder)
+        frequencies = []
+        for part in parts:
+            frequency = SiteLineFrequency()
+            for site, text in part:
+                frequency.count(text, site)
+            frequencies.append(_stored(frequency.to_table(), tmp))
+        lines = _stored(site_lines(pa.concat_tables(frequencies), config), tmp)
+        articles = []
+        for part in parts:
+            counter = ArticleLines(lines, config)
+            for site, text in part:
+                counter.count(text, site)
+            articles.append(_stored(counter.to_table(), tmp))
+        return chrome_lines(pa.concat_tables(articles), config)
 
 
 def test_recurring_site_lines_are_chrome_but_a_copied_article_is_not():
@@ -90,21 +106,20 @@ def test_few_pages_of_a_site_are_not_enough():
 def test_documents_without_a_site_are_untouched():
     docs, _ = site_corpus()
     chrome = counted(docs)
-    counter = ChromeCounter(CONFIG)
+    frequency = SiteLineFrequency()
     for _ in range(10):
-        counter.count(page(["Nothing here."]), None)
-    assert counter.to_columns()["site"] == []
+        frequency.count(page(["Nothing here."]), None)
+    assert frequency.to_table().num_rows == 0
     assert ChromeStripper(chrome)(docs[0][1], None).text == docs[0][1]
 
 
-def test_merge_is_order_free_and_equals_one_counter():
+def test_shards_give_what_one_batch_gives():
     docs, _ = site_corpus()
-    one = ChromeCounter(CONFIG)
-    for site, text in docs:
-        one.count(text, site)
-    assert counted(docs, shards=1) == one.chrome_lines() == counted(docs, shards=4)
-    stored = pa.table(one.chrome_lines().to_columns(), schema=CHROME_SCHEMA).to_pydict()
-    assert ChromeLines.from_columns(stored) == one.chrome_lines()
+    one = find_chrome([(text, site) for site, text in docs], CONFIG)
+    assert counted(docs, shards=1) == one == counted(docs, shards=4)
+    assert one.sites["river.example"] >= {line_hash(x) for x in (NAV, COOKIE, FOOTER)}
+    stored = pa.table(one.to_columns(), schema=CHROME_SCHEMA).to_pydict()
+    assert ChromeLines.from_columns(stored) == one
 
 
 def test_share_threshold_from_config():
@@ -117,44 +132,27 @@ def test_share_threshold_from_config():
     ]
     for min_share, chrome in ((0.2, False), (0.05, True), (None, True)):
         config = Config.load(chrome={} if min_share is None else {"min_share": min_share}).chrome
-        counter = ChromeCounter(config)
-        for site, text in docs:
-            counter.count(text, site)
-        found = counter.chrome_lines().sites.get("big.example", set())
+        found = counted(docs, config=config).sites.get("big.example", set())
         assert (line_hash(NAV) in found) is chrome, min_share
 
 
-def test_a_sites_articles_are_counted_about_right():
-    """The site's article sketch estimates how many articles it has (KMV above sketch_size):
-    the keys must be uniform hashes for that, not the smallest of each page's line hashes."""
-    rng = random.Random(11)
-    counter = ChromeCounter(CONFIG)
-    for n in range(400):
-        counter.count("\n".join(article(rng, n)), "big.example")
-    counter._settle()
-    estimate = _distinct(counter.articles["big.example"], CONFIG.sketch_size)
-    assert 300 < estimate < 530
-
-
-def test_line_frequency_adds_up_across_shards_like_one_batch():
-    """Pass 1 stored per shard and added up equals one count over everything (lines on one
-    page of a shard are pruned there, so pages of a site come two per shard here)."""
+def test_line_frequency_adds_up_across_shards():
+    """Pass 1 per shard, added up, equals one count over everything; the lines it keeps are
+    those on common_docs pages of the site, with their page counts."""
     docs, _ = site_corpus()
-    docs = sorted(docs)  # a site's pages next to each other
-    one = SiteLineFrequency(CONFIG)
-    tables = []
-    for start in range(0, len(docs), 4):
-        shard = SiteLineFrequency(CONFIG)
-        for site, text in docs[start : start + 4]:
-            shard.count(text, site)
-            one.count(text, site)
-        tables.append(pa.table(shard.to_columns(), schema=FREQUENCY_SCHEMA))
-    assert common_lines(pa.concat_tables(tables), CONFIG) == ChromeLines(
-        {site: hashes for site, hashes in one.common().items() if hashes}
+    one = SiteLineFrequency()
+    shards = [SiteLineFrequency() for _ in range(5)]
+    for i, (site, text) in enumerate(docs):
+        one.count(text, site)
+        shards[i % 5].count(text, site)
+    total = site_lines(pa.concat_tables(s.to_table() for s in shards), CONFIG)
+    assert sorted(total.to_pylist(), key=str) == sorted(
+        site_lines(one.to_table(), CONFIG).to_pylist(), key=str
     )
-    common = one.common()["river.example"]
-    assert {line_hash(NAV), line_hash(COOKIE), line_hash(FOOTER)} <= common
-    assert line_hash(docs[0][1].split("\n")[2]) not in common  # an article's own line
+    docs_of = {(r["site"], r["line_hash"]): r["docs"] for r in total.to_pylist()}
+    assert docs_of["river.example", line_hash(NAV)] == 16
+    assert docs_of["other.example", line_hash(NAV)] == 3
+    assert ("river.example", line_hash(docs[0][1].split("\n")[2])) not in docs_of  # own line
 
 
 def test_generated_site_corpus(generated_site_corpus):
@@ -213,42 +211,24 @@ def _small_hash_notice() -> str:
 
 
 def test_a_long_chrome_line_is_found_even_when_it_would_be_every_pages_article_key():
-    """All pages one "article" would hide the notice; count_batch keeps site-frequent lines
-    out of keys."""
+    """All pages one "article" would hide the notice; lines on common_docs pages of the
+    site are kept out of article keys."""
     notice = _small_hash_notice()
     rng = random.Random(3)
     pages = [(f"{synthetic.article(rng, 2)}\n{notice}", "site.example") for _ in range(12)]
-    counter = ChromeCounter(CONFIG)
-    counter.count_batch(pages)
-    assert line_hash(notice) in counter.chrome_lines().sites["site.example"]
+    assert line_hash(notice) in find_chrome(pages, CONFIG).sites["site.example"]
+    no_common = Config.load(chrome={"common_docs": 1000}).chrome
+    assert line_hash(notice) not in find_chrome(pages, no_common).sites.get("site.example", ())
 
 
-def test_a_frame_on_few_pages_of_each_shard_needs_the_corpus_wide_first_pass():
-    """The notice is on 2 pages in each of 6 shards: too few in any one shard to be kept out
-    of the article keys there, so without pass 1 its pages count as one article and it stays;
-    with common_lines over all shards it is found."""
+def test_a_frame_on_one_page_of_each_shard_is_found():
+    """A site's footer on 1 of 5 pages of each of 12 shards: counted over the whole corpus."""
     notice = _small_hash_notice()
     rng = random.Random(5)
     shards = [
-        [(f"{synthetic.article(rng, 2)}\n{notice}", "site.example") for _ in range(2)]
-        + [(synthetic.article(rng, 2), "site.example") for _ in range(4)]
-        for _ in range(6)
+        [("site.example", f"{synthetic.article(rng, 2)}\n{notice}")]
+        + [("site.example", synthetic.article(rng, 2)) for _ in range(4)]
+        for _ in range(12)
     ]
-
-    def chrome(common):
-        counters = []
-        for shard in shards:
-            counters.append(ChromeCounter(CONFIG))
-            counters[-1].count_batch(shard, common)
-        return ChromeCounter.merge_all(counters).chrome_lines().sites.get("site.example", ())
-
-    assert line_hash(notice) not in chrome(None)
-    frequencies = []
-    for shard in shards:
-        frequency = SiteLineFrequency(CONFIG)
-        for text, site in shard:
-            frequency.count(text, site)
-        frequencies.append(pa.table(frequency.to_columns(), schema=FREQUENCY_SCHEMA))
-    common = common_lines(pa.concat_tables(frequencies), CONFIG)
-    assert line_hash(notice) in common.sites["site.example"]
-    assert line_hash(notice) in chrome(common)
+    docs = [shards[i % 12][i // 12] for i in range(60)]  # counted() deals doc i to shard i % 12
+    assert line_hash(notice) in counted(docs, shards=12).sites["site.example"]

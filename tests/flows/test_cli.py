@@ -49,7 +49,7 @@ def test_progress_lines_per_stage_when_not_on_a_terminal(tmp_path, capsys):
     for stage in (
         "plan: 1 step",
         "clean: 5 docs",
-        "common-lines: 1 step",
+        "site-lines: 1 step",
         "count-chrome: 5 docs",
         "chrome: 1 step",
         "signatures: 5 docs",

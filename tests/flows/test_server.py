@@ -78,7 +78,7 @@ def test_a_run_sent_to_the_server_has_its_task_runs_and_report(server, tmp_path)
         assert names == {
             "plan",
             "clean-00000",
-            "common-lines",
+            "site-lines",
             "count-chrome-00000",
             "chrome",
             "signatures-00000",
