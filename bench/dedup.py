@@ -86,8 +86,8 @@ def run_ours(corpus: Path, cleaned: Path | None) -> dict:
     import peers
 
     from cleaners.config import DedupConfig
-    from cleaners.dedup import Deduplicator, fingerprint, hasher
-    from cleaners.dedup.lsh import bands_and_rows
+    from cleaners.dedup.deduplicator import Deduplicator, fingerprint, hasher
+    from cleaners.dedup.settings import bands_and_rows
 
     if cleaned is None:
         ids, texts = peers.load(str(corpus))
@@ -131,9 +131,10 @@ def run_ours(corpus: Path, cleaned: Path | None) -> dict:
 def first_call_seconds() -> dict[str, float]:
     """The kernel's first call in a fresh process: with an empty numba cache, then cached."""
     code = (
-        "import time; t = time.perf_counter(); from cleaners.dedup import fingerprint; "
+        "import time; t = time.perf_counter(); "
+        "from cleaners.dedup.deduplicator import fingerprint; "
         "from cleaners.config import DedupConfig; c = DedupConfig(); "
-        "from cleaners.dedup import Deduplicator; d = Deduplicator(c); "
+        "from cleaners.dedup.deduplicator import Deduplicator; d = Deduplicator(c); "
         "d.add(['a', 'b'], fingerprint(['some words here', 'some words here too'], c)); "
         "d.resolve(); print(time.perf_counter() - t)"
     )
@@ -245,6 +246,9 @@ def main() -> None:
         return
     print(f"load average before: {os.getloadavg()}", file=sys.stderr)
     if args.pipeline:
+        if args.out and args.out.exists() and any(args.out.iterdir()):
+            # a run into an earlier output dedups against its index: every document a duplicate
+            sys.exit(f"--out {args.out} is not empty: give a new folder")
         with tempfile.TemporaryDirectory(dir=REPO / "bench") as tmp:
             pipeline(args.corpus, args.out or Path(tmp) / "out", args.workers)
         print(f"load average after: {os.getloadavg()}", file=sys.stderr)

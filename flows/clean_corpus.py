@@ -24,7 +24,7 @@ from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run
 
 from cleaners.config import Config
-from flows import progress, stages, workers
+from flows import progress, workers
 from flows.dedup_index import INDEX, check_index
 from flows.io import OUTPUT_SCHEMA, Shard, find_input_files, plan_shards, scan_inputs, write_table
 from flows.output import (
@@ -39,6 +39,7 @@ from flows.output import (
 )
 from flows.report import markdown as report_markdown
 from flows.report import merge as merge_reports
+from flows.workers import stages
 
 
 @task(name="plan", task_run_name="plan", cache_policy=NO_CACHE)

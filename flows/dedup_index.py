@@ -18,7 +18,7 @@ import pyarrow.parquet as pq
 
 from cleaners.config import DedupConfig
 from cleaners.dedup.index import differences, index_settings
-from cleaners.dedup.lsh import bands_and_rows
+from cleaners.dedup.settings import bands_and_rows
 from flows.io import fingerprint_schema, read_table, write_table
 
 INDEX = "index"

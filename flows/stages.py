@@ -24,8 +24,8 @@ from cleaners.chrome import (
     site_lines,
 )
 from cleaners.config import Config
-from cleaners.dedup import Clusters, Deduplicator, Fingerprints, fingerprint, hasher
-from cleaners.dedup.lsh import bands_and_rows
+from cleaners.dedup.deduplicator import Clusters, Deduplicator, Fingerprints, fingerprint, hasher
+from cleaners.dedup.settings import bands_and_rows
 from cleaners.pipeline import EMPTY, DocumentCleaner
 from flows.dedup_index import INDEX, copy_index, read_index, write_index
 from flows.io import (

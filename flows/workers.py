@@ -7,12 +7,17 @@ stage functions. With one worker everything runs inline.
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
+import gc
+import importlib
 import multiprocessing
 import os
 import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 T = TypeVar("T")
@@ -45,5 +50,47 @@ def run(fn: Callable[..., T], *args: Any) -> T:
     """fn(*args) in a worker process when a pool is open, else here (one call at a time)."""
     if _pool is None:
         with _inline:
-            return fn(*args)
-    return _pool.submit(fn, *args).result()
+            return _returning_memory(fn, *args)
+    return _pool.submit(_returning_memory, fn, *args).result()
+
+
+def _returning_memory(fn: Callable[..., T], *args: Any) -> T:
+    """fn(*args), then the freed heap back to the system: a stage's batches leave glibc's
+    arenas full of free blocks that the next stage may not reuse, and peak RSS is the bar."""
+    try:
+        return fn(*args)
+    finally:
+        gc.collect()
+        if _libc is not None:
+            _libc.malloc_trim(0)
+
+
+def _load_libc() -> Any:
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        return libc if hasattr(libc, "malloc_trim") else None
+    except OSError:
+        return None
+
+
+_libc = _load_libc()
+
+
+@dataclass(frozen=True)
+class Stage:
+    """A function of flows/stages.py by name, imported where it runs: the flow's process then
+    need not load what the stages need (numba, scipy, trafilatura, jusText's stoplists: some
+    170 MB) when worker processes do the work."""
+
+    name: str
+
+    def __call__(self, *args: Any) -> Any:
+        return getattr(importlib.import_module("flows.stages"), self.name)(*args)
+
+
+class _Stages:
+    def __getattr__(self, name: str) -> Stage:
+        return Stage(name)
+
+
+stages = _Stages()  # stages.clean is Stage("clean")

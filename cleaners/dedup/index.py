@@ -10,8 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from cleaners.config import DedupConfig
-from cleaners.dedup.lsh import bands_and_rows
-from cleaners.dedup.minhash import SCHEME
+from cleaners.dedup.settings import SCHEME, bands_and_rows
 from cleaners.dedup.shingles import HASH_NAME
 
 FORMAT = 1

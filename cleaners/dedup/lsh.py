@@ -8,19 +8,10 @@ and every candidate pair is verified afterwards, so a band-key collision costs n
 
 from __future__ import annotations
 
-from functools import cache
-
 import numpy as np
-from datasketch.lsh import _optimal_param
 from numba import njit
 
 ALL_PAIRS_UP_TO = 64  # buckets up to this size give every pair; larger ones a star and a chain
-
-
-@cache
-def bands_and_rows(threshold: float, num_perm: int) -> tuple[int, int]:
-    """The bands x rows datasketch's MinHashLSH would choose (14 x 9 at 0.7 for 128)."""
-    return _optimal_param(threshold, num_perm, 0.5, 0.5)
 
 
 def band_keys(signatures: np.ndarray, bands: int, rows: int) -> np.ndarray:

@@ -17,9 +17,9 @@ from functools import cache
 
 import numpy as np
 import xxhash
-from datasketch import MinHash
 from numba import njit
 
+from cleaners.dedup.settings import SCHEME
 from cleaners.dedup.shingles import (
     COMBINE,
     FNV_OFFSET,
@@ -30,7 +30,6 @@ from cleaners.dedup.shingles import (
     whitespace,
 )
 
-SCHEME = "affine32"  # datasketch 2.x's default permutation scheme
 BATCH_BYTES = 4 << 20  # text per kernel call: bounds the buffers
 
 
@@ -74,6 +73,8 @@ class MinHasher:
         self, num_perm: int = 128, seed: int = 1, ngram: int = 5, kind: ShingleKind = "word"
     ) -> None:
         self.num_perm, self.seed, self.ngram, self.kind = num_perm, seed, ngram, kind
+        from datasketch import MinHash  # here: datasketch loads scipy (70 MB)
+
         a, b = MinHash(num_perm=num_perm, seed=seed, scheme=SCHEME).permutations
         self._a = np.ascontiguousarray(a, dtype=np.uint32)
         self._b = np.ascontiguousarray(b, dtype=np.uint32)

@@ -1,8 +1,8 @@
 import numpy as np
 
 from cleaners.config import DedupConfig
-from cleaners.dedup import EXACT, NEAR, Deduplicator, fingerprint
 from cleaners.dedup.clusters import rank_order, star_clusters
+from cleaners.dedup.deduplicator import EXACT, NEAR, Deduplicator, fingerprint
 
 BASE = (
     "Delegations from both sides arrived in Geneva on Monday for a new round of talks, "

@@ -1,6 +1,7 @@
 import numpy as np
 
-from cleaners.dedup.lsh import band_keys, bands_and_rows, candidate_pairs, estimated_jaccard
+from cleaners.dedup.lsh import band_keys, candidate_pairs, estimated_jaccard
+from cleaners.dedup.settings import bands_and_rows
 
 
 def test_bands_and_rows_match_datasketch_at_0_7():
