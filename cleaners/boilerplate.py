@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -18,7 +18,7 @@ import numpy as np
 from cleaners.config import BoilerplateConfig
 from cleaners.document import Change, Cleaned
 from cleaners.layout import layout_rules
-from cleaners.line_features import page_stopwords, words
+from cleaners.line_features import lower_words, page_stopwords
 
 _APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "\u00a0": " "})
 _SENTENCE_END = re.compile(r"[.!?…:;\"”»)]\s*$")
@@ -146,13 +146,12 @@ class BoilerplateStripper:
         `set level=normal` is the article's), (almost) no function words of English nor of
         the page's language, and mostly words the article already uses."""
         line = lines[i].strip()
-        tokens = words(line)
+        lowered = lower_words(line)
         cfg = self.config.tag_spam
-        if len(tokens) < cfg.min_words or _SENTENCE_END.search(line):
+        if len(lowered) < cfg.min_words or _SENTENCE_END.search(line):
             return False
         if any(mark in line for mark in cfg.code_marks):
             return False
-        lowered = [t.lower() for t in tokens]
         if _function_share(lowered, FUNCTION_WORDS) > cfg.max_function_word_ratio:
             return False
         others = [other for j, other in enumerate(lines) if j not in doomed]
@@ -160,10 +159,10 @@ class BoilerplateStripper:
         if _function_share(lowered, stopwords) > cfg.max_function_word_ratio:
             return False
         vocabulary = {
-            w.lower()
+            w
             for j, other in enumerate(lines)
             if j != i and j not in doomed
-            for w in words(other)
+            for w in lower_words(other)
         }
         overlap = sum(t in vocabulary for t in lowered) / len(lowered)
         return overlap >= cfg.min_vocabulary_overlap
@@ -218,7 +217,7 @@ def _phrase_regex(phrases: Iterable[str], sep: str = r"[\s\W_]*") -> re.Pattern[
     return re.compile(rf"{sep}(?:(?:{body}){sep})+")
 
 
-def _function_share(tokens: list[str], function_words: frozenset[str]) -> float:
+def _function_share(tokens: Sequence[str], function_words: frozenset[str]) -> float:
     return sum(t in function_words for t in tokens) / len(tokens)
 
 
@@ -239,13 +238,13 @@ def _slug_lines(lines: list[str], title: str | None, min_parts: int) -> Iterable
     others = [line for i, line in enumerate(lines) if i not in slugs and line.strip()]
     if title:
         others.append(title)
-    headings = [[w.lower() for w in words(line)] for line in others]
+    headings = [lower_words(line) for line in others]
     for i, parts in slugs.items():
         if any(_is_slug_of(parts, heading) for heading in headings):
             yield i
 
 
-def _is_slug_of(parts: list[str], heading: list[str]) -> bool:
+def _is_slug_of(parts: list[str], heading: Sequence[str]) -> bool:
     """The slug's words appear in order in the heading and cover at least half of it."""
     if not heading or len(parts) < len(heading) / 2:
         return False

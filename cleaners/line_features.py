@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from functools import cache
+from functools import cache, lru_cache
 from typing import NamedTuple
 
 import numpy as np
@@ -39,6 +39,45 @@ def words(line: str) -> list[str]:
     return WORD.findall(line)
 
 
+_FACTS_CACHE = 32_768  # distinct lines remembered (a shard's chrome comes back on every page)
+
+
+class LineFacts(NamedTuple):
+    """What a line says by itself, whatever page it is on: worked out once per distinct line
+    (the rules ask about a line many times: several passes, then later pages of a site)."""
+
+    tokens: tuple[str, ...]  # its words, lowercased
+    cjk: int  # CJK characters
+    cjk_punct: bool  # CJK sentence punctuation
+    sentence: bool
+    full_stop: bool
+    ellipsis: bool
+    separator: bool
+    date_or_count: bool
+
+
+@lru_cache(maxsize=_FACTS_CACHE)
+def line_facts(line: str) -> LineFacts:
+    """The facts of `line` (leading and trailing whitespace ignored), tokenised once."""
+    line = line.strip()
+    cjk = len(CJK.findall(line))
+    return LineFacts(
+        tokens=tuple(token.lower() for token in WORD.findall(line)),
+        cjk=cjk,
+        cjk_punct=bool(cjk and _CJK_PUNCT.search(line)),
+        sentence=bool(SENTENCE_END.search(line)),
+        full_stop=bool(_FULL_STOP.search(line)),
+        ellipsis=bool(ELLIPSIS.search(line)),
+        separator=bool(SEPARATOR.search(line)),
+        date_or_count=bool(DATE.search(line) or COUNT.match(line)),
+    )
+
+
+def lower_words(line: str) -> tuple[str, ...]:
+    """words(line), lowercased (cached: see line_facts)."""
+    return line_facts(line).tokens
+
+
 class LineShape(NamedTuple):
     words: int  # CJK characters count as half a word
     sentence: bool  # ends like a sentence (or a quote, a colon)
@@ -50,22 +89,21 @@ class LineShape(NamedTuple):
 
 
 def line_shape(line: str, stopwords: frozenset[str]) -> LineShape:
-    line = line.strip()
-    tokens = words(line)
-    cjk = len(CJK.findall(line))
-    if cjk:
-        n = len(tokens) + cjk // 2
-        ratio = 1.0 if _CJK_PUNCT.search(line) else 0.0
+    facts = line_facts(line)
+    tokens = facts.tokens
+    if facts.cjk:
+        n = len(tokens) + facts.cjk // 2
+        ratio = 1.0 if facts.cjk_punct else 0.0
     else:
         n = len(tokens)
-        ratio = sum(t.lower() in stopwords for t in tokens) / n if n else 0.0
+        ratio = sum(t in stopwords for t in tokens) / n if n else 0.0
     return LineShape(
         words=n,
-        sentence=bool(SENTENCE_END.search(line)),
-        full_stop=bool(_FULL_STOP.search(line)),
-        ellipsis=bool(ELLIPSIS.search(line)),
-        separator=bool(SEPARATOR.search(line)),
-        date_or_count=bool(DATE.search(line) or COUNT.match(line)),
+        sentence=facts.sentence,
+        full_stop=facts.full_stop,
+        ellipsis=facts.ellipsis,
+        separator=facts.separator,
+        date_or_count=facts.date_or_count,
         stopword_ratio=ratio,
     )
 
@@ -91,9 +129,9 @@ def prose_score(shape: LineShape, config: LayoutConfig) -> float:
 def reads_as_prose(line: str, config: LayoutConfig) -> bool:
     """A sentence line: layout rules never remove it (only named phrase and pattern rules,
     or site chrome, may). Conservative: losing a sentence is worse than keeping a notice."""
-    line = line.strip()
-    n = len(words(line)) + len(CJK.findall(line)) // 2
-    return n >= config.protected_words and bool(_FULL_STOP.search(line))
+    facts = line_facts(line)
+    n = len(facts.tokens) + facts.cjk // 2
+    return n >= config.protected_words and facts.full_stop
 
 
 class _Stoplists(NamedTuple):
@@ -136,7 +174,7 @@ def page_stopwords(
     for line in lines:
         known = memo.get(line)
         if known is None:
-            tokens = [token.lower() for token in words(line)]
+            tokens = lower_words(line)
             rows = np.fromiter((stop.word_ids.get(t, -1) for t in tokens), np.int64, len(tokens))
             known = memo[line] = (len(tokens), rows[rows >= 0])
         seen += known[0]
