@@ -31,6 +31,10 @@ DATE = re.compile(
     rf"|\b{_MONTH} \d{{1,2}},? (?:19|20)\d\d\b|\b\d{{1,2}}\.? {_MONTH} (?:19|20)\d\d\b",
     re.IGNORECASE,
 )
+# Cheap tests that must pass before the regexes above can match (the line_facts fast path):
+# every alternative of DATE has a digit, every one of SEPARATOR a separator mark.
+_DIGIT = re.compile(r"\d")
+_SEPARATOR_MARK = re.compile(r"[|·•»›/]")
 COUNT = re.compile(r"^\W*\d[\d.,]*\s*[^\W\d_]+\W*[^\W\d_]*\W*$")
 _STOPLIST_SAMPLE = 3000  # words of a page enough to tell its language
 
@@ -68,8 +72,8 @@ def line_facts(line: str) -> LineFacts:
         sentence=bool(SENTENCE_END.search(line)),
         full_stop=bool(_FULL_STOP.search(line)),
         ellipsis=bool(ELLIPSIS.search(line)),
-        separator=bool(SEPARATOR.search(line)),
-        date_or_count=bool(DATE.search(line) or COUNT.match(line)),
+        separator=bool(_SEPARATOR_MARK.search(line) and SEPARATOR.search(line)),
+        date_or_count=bool(_DIGIT.search(line) and (DATE.search(line) or COUNT.match(line))),
     )
 
 
