@@ -20,7 +20,7 @@ from cleaners.document import Change, Cleaned
 from cleaners.layout import layout_rules
 from cleaners.line_features import lower_words, page_stopwords
 
-_APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "\u00a0": " "})
+_APOSTROPHES = {"\u2019": "'", "\u2018": "'", "\u02bc": "'", "\u00a0": " "}
 _SENTENCE_END = re.compile(r"[.!?…:;\"”»)]\s*$")
 # Frequent English function words: keyword lines have (almost) none, prose is full of them.
 FUNCTION_WORDS = frozenset(
@@ -36,7 +36,17 @@ FUNCTION_WORDS = frozenset(
 
 def normalise_line(line: str) -> str:
     """Lowercase, straight apostrophes, single spaces: the form phrase rules compare."""
-    return " ".join(line.translate(_APOSTROPHES).lower().split())
+    return " ".join(_straight_apostrophes(line).lower().split())
+
+
+def _straight_apostrophes(line: str) -> str:
+    """line.translate(_APOSTROPHES), some 30 times faster: one str.replace per character
+    (none of them is another's replacement, so the order does not matter)."""
+    if line.isascii():
+        return line
+    for curly, straight in _APOSTROPHES.items():
+        line = line.replace(curly, straight)
+    return line
 
 
 class BoilerplateStripper:
@@ -84,11 +94,7 @@ class BoilerplateStripper:
         doomed: dict[int, str] = {}
         in_widget = False
         for i, line in enumerate(lines):
-            known = memos.line_rules.get(line)
-            if known is None:
-                norm = normalise_line(line)
-                known = memos.line_rules[line] = (norm, self._line_rule(norm) if norm else None)
-            norm, rule = known
+            norm, rule = self._norm_and_rule(line, memos)
             if not norm:
                 continue
             if in_widget and _strip_count(norm) in self._widget_labels:
@@ -119,12 +125,20 @@ class BoilerplateStripper:
         changes.extend(Change(doomed[i], lines[i]) for i in sorted(doomed))
         return [line for i, line in enumerate(lines) if i not in doomed]
 
+    def _norm_and_rule(self, line: str, memos: _LineMemos) -> tuple[str, str | None]:
+        """The line normalised, and the phrase or pattern rule it falls under (memoised)."""
+        known = memos.line_rules.get(line)
+        if known is None:
+            norm = normalise_line(line)
+            known = memos.line_rules[line] = (norm, self._line_rule(norm) if norm else None)
+        return known
+
     def _opens_footer(self, line: str, memos: _LineMemos) -> bool:
         """A heading such as "Comments", "Related posts", "12 thoughts on ...": what follows it
         below the article is the page's footer (layout.py decides whether it is below)."""
         known = memos.footer.get(line)
         if known is None:
-            norm = normalise_line(line)
+            norm = self._norm_and_rule(line, memos)[0]
             known = bool(norm) and (
                 (self._footer_heading is not None and bool(self._footer_heading.fullmatch(norm)))
                 or any(p.match(norm) for p in self._footer_patterns)
@@ -146,7 +160,7 @@ class BoilerplateStripper:
         `set level=normal` is the article's), (almost) no function words of English nor of
         the page's language, and mostly words the article already uses."""
         line = lines[i].strip()
-        lowered = lower_words(line)
+        lowered = lower_words(lines[i])
         cfg = self.config.tag_spam
         if len(lowered) < cfg.min_words or _SENTENCE_END.search(line):
             return False
@@ -226,11 +240,14 @@ def _strip_count(norm: str) -> str:
     return " ".join(w for w in norm.split() if not w.isdigit()) or norm
 
 
+_SLUG = re.compile(r"[^\W_]+(?:[_-]+[^\W_]+)+")  # it has a - or _: a cheap test goes first
+
+
 def _slug_lines(lines: list[str], title: str | None, min_parts: int) -> Iterable[int]:
     slugs = {
         i: [p.lower() for p in re.split(r"[_-]+", line.strip()) if p]
         for i, line in enumerate(lines)
-        if re.fullmatch(r"[^\W_]+(?:[_-]+[^\W_]+)+", line.strip())
+        if ("-" in line or "_" in line) and _SLUG.fullmatch(line.strip())
     }
     slugs = {i: parts for i, parts in slugs.items() if len(parts) >= min_parts}
     if not slugs:
