@@ -66,7 +66,7 @@ def line_facts(line: str) -> LineFacts:
     line = line.strip()
     cjk = len(CJK.findall(line))
     return LineFacts(
-        tokens=tuple(token.lower() for token in WORD.findall(line)),
+        tokens=_lower_tokens(line),
         cjk=cjk,
         cjk_punct=bool(cjk and _CJK_PUNCT.search(line)),
         sentence=bool(SENTENCE_END.search(line)),
@@ -75,6 +75,14 @@ def line_facts(line: str) -> LineFacts:
         separator=bool(_SEPARATOR_MARK.search(line) and SEPARATOR.search(line)),
         date_or_count=bool(_DIGIT.search(line) and (DATE.search(line) or COUNT.match(line))),
     )
+
+
+def _lower_tokens(line: str) -> tuple[str, ...]:
+    """The words of `line`, each lowercased. An ASCII line may be lowercased first (ASCII
+    letters stay letters); elsewhere lowercasing can move a word's edges ("İ" -> "i̇")."""
+    if line.isascii():
+        return tuple(WORD.findall(line.lower()))
+    return tuple(token.lower() for token in WORD.findall(line))
 
 
 def lower_words(line: str) -> tuple[str, ...]:
@@ -179,8 +187,8 @@ def page_stopwords(
         known = memo.get(line)
         if known is None:
             tokens = lower_words(line)
-            rows = np.fromiter((stop.word_ids.get(t, -1) for t in tokens), np.int64, len(tokens))
-            known = memo[line] = (len(tokens), rows[rows >= 0])
+            rows = [row for row in map(stop.word_ids.get, tokens) if row is not None]
+            known = memo[line] = (len(tokens), np.array(rows, np.int64))
         seen += known[0]
         found.append(known[1])
         if seen >= _STOPLIST_SAMPLE:
