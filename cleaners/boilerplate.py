@@ -13,12 +13,10 @@ from bisect import bisect_left
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-import numpy as np
-
 from cleaners.config import BoilerplateConfig
 from cleaners.document import Change, Cleaned
 from cleaners.layout import layout_rules
-from cleaners.line_features import lower_words, page_stopwords
+from cleaners.line_features import LineStopwords, lower_words, page_stopwords
 
 _APOSTROPHES = {"\u2019": "'", "\u2018": "'", "\u02bc": "'", "\u00a0": " "}
 _SENTENCE_END = re.compile(r"[.!?…:;\"”»)]\s*$")
@@ -215,7 +213,7 @@ class _LineMemos:
     line_rules: dict[str, tuple[str, str | None]] = field(default_factory=dict)  # norm, rule
     prose: dict[str, bool] = field(default_factory=dict)
     footer: dict[str, bool] = field(default_factory=dict)  # opens the page's footer
-    stopwords: dict[str, tuple[int, np.ndarray]] = field(default_factory=dict)
+    stopwords: dict[str, LineStopwords] = field(default_factory=dict)
     scores: dict[frozenset[str], dict[str, float]] = field(default_factory=dict)  # per language
 
     def size(self) -> int:

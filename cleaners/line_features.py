@@ -151,6 +151,9 @@ class _Stoplists(NamedTuple):
     word_ids: dict[str, int]  # every stopword of any language -> its row
     starts: np.ndarray  # row r's languages are languages[starts[r]:starts[r + 1]]
     languages: np.ndarray
+    # by_row[r, lang]: row r is a stopword of lang (bool, ~15 MB): a line's hits per language
+    # in one step, so that a page only adds up the counts of its lines
+    by_row: np.ndarray
 
 
 @cache
@@ -164,16 +167,35 @@ def _stoplists() -> _Stoplists:
         for word in stoplist:
             by_word.setdefault(word, []).append(i)
     lengths = np.fromiter((len(v) for v in by_word.values()), np.int64, len(by_word))
+    languages = np.fromiter((i for v in by_word.values() for i in v), np.int64)
+    by_row = np.zeros((len(by_word), len(lists)), bool)
+    by_row[np.repeat(np.arange(len(by_word)), lengths), languages] = True
     return _Stoplists(
         lists=lists,
         word_ids={word: row for row, word in enumerate(by_word)},
         starts=np.concatenate(([0], np.cumsum(lengths))),
-        languages=np.fromiter((i for v in by_word.values() for i in v), np.int64),
+        languages=languages,
+        by_row=by_row,
     )
 
 
+class LineStopwords(NamedTuple):
+    """A line's stopwords, for page_stopwords (memoised by the caller)."""
+
+    tokens: int  # words in the line
+    rows: np.ndarray  # _Stoplists row of each of its words that is a stopword, in order
+    counts: np.ndarray | None  # hits per language (None: no stopwords)
+
+
+def _line_stopwords(line: str, stop: _Stoplists) -> LineStopwords:
+    tokens = lower_words(line)
+    rows = np.array([r for r in map(stop.word_ids.get, tokens) if r is not None], np.int64)
+    counts = stop.by_row[rows].sum(axis=0) if len(rows) else None
+    return LineStopwords(len(tokens), rows, counts)
+
+
 def page_stopwords(
-    lines: Iterable[str], memo: dict[str, tuple[int, np.ndarray]] | None = None
+    lines: Iterable[str], memo: dict[str, LineStopwords] | None = None
 ) -> frozenset[str]:
     """The function words of the page's language: the jusText stoplist that covers most of
     the words of its first lines (no language detection model needed; works on any script
@@ -182,17 +204,28 @@ def page_stopwords(
     stop = _stoplists()
     memo = {} if memo is None else memo
     seen = 0
-    found: list[np.ndarray] = []
+    sample: list[LineStopwords] = []
     for line in lines:
         known = memo.get(line)
         if known is None:
-            tokens = lower_words(line)
-            rows = [row for row in map(stop.word_ids.get, tokens) if row is not None]
-            known = memo[line] = (len(tokens), np.array(rows, np.int64))
-        seen += known[0]
-        found.append(known[1])
+            known = memo[line] = _line_stopwords(line, stop)
+        seen += known.tokens
+        sample.append(known)
         if seen >= _STOPLIST_SAMPLE:
             break
+    counts = [known.counts for known in sample if known.counts is not None]
+    if not counts:
+        return frozenset()
+    total = np.sum(counts, axis=0)
+    best = np.flatnonzero(total == total.max())
+    if len(best) == 1:
+        return stop.lists[int(best[0])]
+    return _first_hit_wins(stop, [known.rows for known in sample])
+
+
+def _first_hit_wins(stop: _Stoplists, found: list[np.ndarray]) -> frozenset[str]:
+    """page_stopwords from the stopword rows of its sample lines, one hit at a time: on a
+    tie of hit counts, the language whose first hit comes first (the plain path)."""
     rows = np.concatenate(found) if found else np.empty(0, np.int64)
     if not len(rows):
         return frozenset()

@@ -1,6 +1,7 @@
 """The cached facts of a line (line_features.line_facts) and their shortcuts must give exactly
 what the plain regexes give on the stripped line, as the shape of a line was first computed."""
 
+import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -47,3 +48,40 @@ def test_tokens_of_a_line_do_not_depend_on_its_surrounding_whitespace(line):
     """The facts are cached by the raw line but computed on the stripped one."""
     assert [t.lower() for t in lf.words(line)] == list(lf.lower_words(line))
     assert lf.lower_words(line) == lf.lower_words(line.strip())
+
+
+def plain_page_stopwords(lines: list[str]) -> frozenset[str]:
+    """page_stopwords one hit at a time over the first 3000 words, as it was first written."""
+    stop = lf._stoplists()
+    seen, found = 0, []
+    for line in lines:
+        tokens = [t.lower() for t in lf.words(line)]
+        rows = np.fromiter((stop.word_ids.get(t, -1) for t in tokens), np.int64, len(tokens))
+        found.append(rows[rows >= 0])
+        seen += len(tokens)
+        if seen >= lf._STOPLIST_SAMPLE:
+            break
+    return lf._first_hit_wins(stop, found)
+
+
+# Words that are stopwords of one language, of many ("de", "a", "la"), or of none
+STOPWORDS = st.sampled_from(
+    "the and of de la a in die der und le et que el en het een och på и в 的 是 zzq Qwerty".split()
+)
+PAGE_LINES = st.lists(st.lists(STOPWORDS, max_size=12).map(" ".join), max_size=8)
+
+
+@settings(max_examples=500, deadline=None)
+@given(PAGE_LINES)
+def test_page_stopwords_by_line_counts_gives_the_plain_path_answer(lines):
+    """Counts added up line by line (ties, where the first hit decides, fall back to the
+    plain path) choose the same stoplist as counting every hit in order."""
+    assert lf.page_stopwords(lines) == plain_page_stopwords(lines)
+    assert lf.page_stopwords(lines, {}) == plain_page_stopwords(lines)
+
+
+def test_page_stopwords_stops_after_the_sample():
+    long_line = " ".join(["the"] * lf._STOPLIST_SAMPLE)
+    assert lf.page_stopwords([long_line, "die der und " * 50]) == plain_page_stopwords(
+        [long_line, "die der und " * 50]
+    )
