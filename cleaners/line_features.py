@@ -35,6 +35,12 @@ DATE = re.compile(
 # every alternative of DATE has a digit, every one of SEPARATOR a separator mark.
 _DIGIT = re.compile(r"\d")
 _SEPARATOR_MARK = re.compile(r"[|·•»›/]")
+# On a stripped line, the end-anchored regexes above are tests of its last characters:
+# `\s*$` matches nothing there (str.strip and `\s` agree on what is whitespace).
+_SENTENCE_END_CHARS = frozenset('.!?…:;。！？"”»)')
+_FULL_STOP_CHARS = frozenset(".!?。！？")
+_CLOSERS = "\"'”’»)"
+_ELLIPSES = ("...", "…", "[…]", "[...]")
 COUNT = re.compile(r"^\W*\d[\d.,]*\s*[^\W\d_]+\W*[^\W\d_]*\W*$")
 _STOPLIST_SAMPLE = 3000  # words of a page enough to tell its language
 
@@ -64,14 +70,14 @@ class LineFacts(NamedTuple):
 def line_facts(line: str) -> LineFacts:
     """The facts of `line` (leading and trailing whitespace ignored), tokenised once."""
     line = line.strip()
-    cjk = len(CJK.findall(line))
+    cjk = 0 if line.isascii() else len(CJK.findall(line))
     return LineFacts(
         tokens=_lower_tokens(line),
         cjk=cjk,
         cjk_punct=bool(cjk and _CJK_PUNCT.search(line)),
-        sentence=bool(SENTENCE_END.search(line)),
-        full_stop=bool(_FULL_STOP.search(line)),
-        ellipsis=bool(ELLIPSIS.search(line)),
+        sentence=line[-1:] in _SENTENCE_END_CHARS,  # SENTENCE_END
+        full_stop=line.rstrip(_CLOSERS)[-1:] in _FULL_STOP_CHARS,  # _FULL_STOP
+        ellipsis=line.endswith(_ELLIPSES),  # ELLIPSIS
         separator=bool(_SEPARATOR_MARK.search(line) and SEPARATOR.search(line)),
         date_or_count=bool(_DIGIT.search(line) and (DATE.search(line) or COUNT.match(line))),
     )
