@@ -147,8 +147,9 @@ class BoilerplateStripper:
     def _line_rule(self, norm: str) -> str | None:
         if self._phrase_line is not None and self._phrase_line.fullmatch(norm):
             return "boilerplate.phrase"
-        if any(p.search(norm) for p in self._patterns):
-            return "boilerplate.pattern"
+        for pattern in self._patterns:
+            if pattern.search(norm):
+                return "boilerplate.pattern"
         return None
 
     def _is_tag_spam(

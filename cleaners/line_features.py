@@ -128,7 +128,7 @@ def line_shape(line: str, stopwords: frozenset[str]) -> LineShape:
         ratio = 1.0 if facts.cjk_punct else 0.0
     else:
         n = len(tokens)
-        ratio = sum(t in stopwords for t in tokens) / n if n else 0.0
+        ratio = sum(map(stopwords.__contains__, tokens)) / n if n else 0.0
     return LineShape(
         words=n,
         sentence=facts.sentence,
