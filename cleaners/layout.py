@@ -43,7 +43,7 @@ _QUANTITY = re.compile(r"\s*\d[\d.,/½¼¾]*\s*[^\W\d_]")
 # "Label: value" ("Farbe: grün", "Brennweite in mm: 180"): a line of a fact box
 _KEY_VALUE = re.compile(r"\s*[^\W\d_][^:|·•»]{0,30}:\s+\S")
 _TITLE_PARTS = re.compile(r"\s+[-|–—:·»]+\s+")
-_LINE_CACHE = 32_768  # distinct lines whose answers are kept (each pass asks again)
+_LINE_CACHE = 8192  # distinct lines whose answers are kept (each pass asks again)
 
 
 def layout_rules(

@@ -49,7 +49,9 @@ def words(line: str) -> list[str]:
     return WORD.findall(line)
 
 
-_FACTS_CACHE = 32_768  # distinct lines remembered (a shard's chrome comes back on every page)
+# Distinct lines remembered (~2.4 KB each, their words): enough for every pass over a page
+# and for the chrome lines a site repeats on its pages
+_FACTS_CACHE = 8192
 
 
 class LineFacts(NamedTuple):
@@ -171,8 +173,8 @@ class _Stoplists(NamedTuple):
     word_ids: dict[str, int]  # every stopword of any language -> its row
     starts: np.ndarray  # row r's languages are languages[starts[r]:starts[r + 1]]
     languages: np.ndarray
-    # by_row[r, lang]: row r is a stopword of lang (bool, ~15 MB): a line's hits per language
-    # in one step, so that a page only adds up the counts of its lines
+    # by_row[r, lang]: row r is a stopword of lang (bool, ~15 MB): a page's hits per language
+    # in one step (the hits themselves, one per language of each stopword, are ~15k a page)
     by_row: np.ndarray
 
 
@@ -204,14 +206,12 @@ class LineStopwords(NamedTuple):
 
     tokens: int  # words in the line
     rows: np.ndarray  # _Stoplists row of each of its words that is a stopword, in order
-    counts: np.ndarray | None  # hits per language (None: no stopwords)
 
 
 def _line_stopwords(line: str, stop: _Stoplists) -> LineStopwords:
     tokens = lower_words(line)
     rows = np.array([r for r in map(stop.word_ids.get, tokens) if r is not None], np.int64)
-    counts = np.add.reduce(stop.by_row[rows], axis=0, dtype=np.int64) if len(rows) else None
-    return LineStopwords(len(tokens), rows, counts)
+    return LineStopwords(len(tokens), rows)
 
 
 def page_stopwords(
@@ -233,14 +233,14 @@ def page_stopwords(
         sample.append(known)
         if seen >= _STOPLIST_SAMPLE:
             break
-    counts = [known.counts for known in sample if known.counts is not None]
-    if not counts:
+    rows = np.concatenate([known.rows for known in sample]) if sample else np.empty(0, np.int64)
+    if not len(rows):
         return frozenset()
-    total = np.add.reduce(counts, axis=0)
-    best = np.flatnonzero(total == total.max())
+    counts = stop.by_row[rows].sum(axis=0)  # hits per language
+    best = np.flatnonzero(counts == counts.max())
     if len(best) == 1:
         return stop.lists[int(best[0])]
-    return _first_hit_wins(stop, [known.rows for known in sample])
+    return _first_hit_wins(stop, [rows])
 
 
 def _first_hit_wins(stop: _Stoplists, found: list[np.ndarray]) -> frozenset[str]:
