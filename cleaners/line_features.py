@@ -173,7 +173,7 @@ class _Stoplists(NamedTuple):
     word_ids: dict[str, int]  # every stopword of any language -> its row
     starts: np.ndarray  # row r's languages are languages[starts[r]:starts[r + 1]]
     languages: np.ndarray
-    # by_row[r, lang]: row r is a stopword of lang (bool, ~15 MB): a page's hits per language
+    # by_row[r, lang]: row r is a stopword of lang (0/1, ~15 MB): a page's hits per language
     # in one step (the hits themselves, one per language of each stopword, are ~15k a page)
     by_row: np.ndarray
 
@@ -190,8 +190,8 @@ def _stoplists() -> _Stoplists:
             by_word.setdefault(word, []).append(i)
     lengths = np.fromiter((len(v) for v in by_word.values()), np.int64, len(by_word))
     languages = np.fromiter((i for v in by_word.values() for i in v), np.int64)
-    by_row = np.zeros((len(by_word), len(lists)), bool)
-    by_row[np.repeat(np.arange(len(by_word)), lengths), languages] = True
+    by_row = np.zeros((len(by_word), len(lists)), np.uint8)
+    by_row[np.repeat(np.arange(len(by_word)), lengths), languages] = 1
     return _Stoplists(
         lists=lists,
         word_ids={word: row for row, word in enumerate(by_word)},
@@ -236,7 +236,7 @@ def page_stopwords(
     rows = np.concatenate([known.rows for known in sample]) if sample else np.empty(0, np.int64)
     if not len(rows):
         return frozenset()
-    counts = stop.by_row[rows].sum(axis=0)  # hits per language
+    counts = stop.by_row[rows].sum(axis=0, dtype=np.int32)  # hits per language
     best = np.flatnonzero(counts == counts.max())
     if len(best) == 1:
         return stop.lists[int(best[0])]
