@@ -111,8 +111,8 @@ class EncodingFixer:
 
     def any_line_may_need_ftfy(self, text: str) -> bool:
         """False when needs_ftfy is False for every line, told from the whole text at once
-        (most pages): no trigger, no mojibake anchor anywhere, and the text normalised, which
-        it is only if each of its lines is ("\n" is a starter nothing composes with)."""
+        (most pages): no trigger, no mojibake anchor anywhere, and the text normalised (it is
+        exactly when each of its lines is: a line break is a starter nothing composes with)."""
         if self._triggers.search(text) or _MOJIBAKE_ANCHORS.search(text):
             return True
         form = self._config.normalization
