@@ -1,5 +1,7 @@
-"""The cached facts of a line (line_features.line_facts) and their shortcuts must give exactly
-what the plain regexes give on the stripped line, as the shape of a line was first computed."""
+"""The fast paths of line_features against the plain computations they replace: the cached
+facts of a line (line_facts: string tests, prefilters, the ASCII tokeniser) must give exactly
+what the regexes give on the stripped line, and page_stopwords the stoplist that counting
+every hit in order gives."""
 
 import numpy as np
 from hypothesis import given, settings
@@ -74,9 +76,9 @@ PAGE_LINES = st.lists(st.lists(STOPWORDS, max_size=12).map(" ".join), max_size=8
 
 @settings(max_examples=500, deadline=None)
 @given(PAGE_LINES)
-def test_page_stopwords_by_line_counts_gives_the_plain_path_answer(lines):
-    """Counts added up line by line (ties, where the first hit decides, fall back to the
-    plain path) choose the same stoplist as counting every hit in order."""
+def test_page_stopwords_from_hit_counts_gives_the_plain_path_answer(lines):
+    """Hits per language from the stopword matrix (ties, where the first hit decides, fall
+    back to the plain path) choose the same stoplist as counting every hit in order."""
     assert lf.page_stopwords(lines) == plain_page_stopwords(lines)
     assert lf.page_stopwords(lines, {}) == plain_page_stopwords(lines)
 
