@@ -85,7 +85,7 @@ class EncodingFixer:
         self._triggers = _fixer_triggers(self._config)
 
     def __call__(self, text: str) -> Cleaned:
-        if not _NOT_PLAIN_ASCII.search(text):
+        if not _NOT_PLAIN_ASCII.search(text) or not self.any_line_may_need_ftfy(text):
             return Cleaned(text, [])
         changes: list[Change] = []
         out: list[str] = []
@@ -108,6 +108,15 @@ class EncodingFixer:
             return True
         form = self._config.normalization
         return form is not None and not unicodedata.is_normalized(form, line)
+
+    def any_line_may_need_ftfy(self, text: str) -> bool:
+        """False when needs_ftfy is False for every line, told from the whole text at once
+        (most pages): no trigger, no mojibake anchor anywhere, and the text normalised (it is
+        exactly when each of its lines is: a line break is a starter nothing composes with)."""
+        if self._triggers.search(text) or _MOJIBAKE_ANCHORS.search(text):
+            return True
+        form = self._config.normalization
+        return form is not None and not unicodedata.is_normalized(form, text)
 
     def fix_line(self, line: str) -> str:
         """ftfy on one line, repeated until it changes nothing more."""

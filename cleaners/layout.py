@@ -30,6 +30,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_left
 from collections.abc import Collection, Sequence
+from functools import lru_cache
 from itertools import pairwise
 
 from cleaners.config import LayoutConfig
@@ -42,6 +43,7 @@ _QUANTITY = re.compile(r"\s*\d[\d.,/½¼¾]*\s*[^\W\d_]")
 # "Label: value" ("Farbe: grün", "Brennweite in mm: 180"): a line of a fact box
 _KEY_VALUE = re.compile(r"\s*[^\W\d_][^:|·•»]{0,30}:\s+\S")
 _TITLE_PARTS = re.compile(r"\s+[-|–—:·»]+\s+")
+_LINE_CACHE = 8192  # distinct lines whose answers are kept (each pass asks again)
 
 
 def layout_rules(
@@ -232,6 +234,7 @@ def _quantity_lists(
     return out
 
 
+@lru_cache(maxsize=_LINE_CACHE)
 def _data_item(line: str) -> bool:
     """A quantity ("350 g sugar") or a label with its value ("Brennweite in mm: 180")."""
     return _QUANTITY.match(line) is not None or _KEY_VALUE.match(line) is not None
@@ -268,5 +271,6 @@ def _title_anchor(
     return anchor
 
 
+@lru_cache(maxsize=_LINE_CACHE)
 def _normal(line: str) -> str:
     return " ".join(words(line.lower()))

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from functools import cache
+from functools import cache, lru_cache
 from typing import NamedTuple
 
 import numpy as np
@@ -31,12 +31,85 @@ DATE = re.compile(
     rf"|\b{_MONTH} \d{{1,2}},? (?:19|20)\d\d\b|\b\d{{1,2}}\.? {_MONTH} (?:19|20)\d\d\b",
     re.IGNORECASE,
 )
+# Cheap tests that must pass before the regexes above can match (the line_facts fast path):
+# every alternative of DATE has a digit, every one of SEPARATOR a separator mark.
+_DIGIT = re.compile(r"\d")
+_SEPARATOR_MARK = re.compile(r"[|·•»›/]")
+# On a stripped line, the end-anchored regexes above are tests of its last characters:
+# `\s*$` matches nothing there (str.strip and `\s` agree on what is whitespace).
+_SENTENCE_END_CHARS = frozenset('.!?…:;。！？"”»)')
+_FULL_STOP_CHARS = frozenset(".!?。！？")
+_CLOSERS = "\"'”’»)"
+_ELLIPSES = ("...", "…", "[…]", "[...]")
 COUNT = re.compile(r"^\W*\d[\d.,]*\s*[^\W\d_]+\W*[^\W\d_]*\W*$")
 _STOPLIST_SAMPLE = 3000  # words of a page enough to tell its language
 
 
 def words(line: str) -> list[str]:
     return WORD.findall(line)
+
+
+# Distinct lines remembered (~2.4 KB each, their words): enough for every pass over a page
+# and for the chrome lines a site repeats on its pages
+_FACTS_CACHE = 8192
+
+
+class LineFacts(NamedTuple):
+    """What a line says by itself, whatever page it is on: worked out once per distinct line
+    (the rules ask about a line many times: several passes, then later pages of a site)."""
+
+    tokens: tuple[str, ...]  # its words, lowercased
+    cjk: int  # CJK characters
+    cjk_punct: bool  # CJK sentence punctuation
+    sentence: bool
+    full_stop: bool
+    ellipsis: bool
+    separator: bool
+    date_or_count: bool
+
+
+@lru_cache(maxsize=_FACTS_CACHE)
+def line_facts(line: str) -> LineFacts:
+    """The facts of `line` (leading and trailing whitespace ignored), tokenised once."""
+    line = line.strip()
+    cjk = 0 if line.isascii() else len(CJK.findall(line))
+    return LineFacts(
+        tokens=_lower_tokens(line),
+        cjk=cjk,
+        cjk_punct=bool(cjk and _CJK_PUNCT.search(line)),
+        sentence=line[-1:] in _SENTENCE_END_CHARS,  # SENTENCE_END
+        full_stop=line.rstrip(_CLOSERS)[-1:] in _FULL_STOP_CHARS,  # _FULL_STOP
+        ellipsis=line.endswith(_ELLIPSES),  # ELLIPSIS
+        separator=bool(_SEPARATOR_MARK.search(line) and SEPARATOR.search(line)),
+        date_or_count=bool(_DIGIT.search(line) and (DATE.search(line) or COUNT.match(line))),
+    )
+
+
+# ASCII: letters lowercased, what a word can be made of kept, anything else a space
+_ASCII_WORD_CHARS = str.maketrans(
+    {c: c.lower() if c.isalnum() or c in "'." else " " for c in map(chr, range(128))}
+)
+
+
+def _lower_tokens(line: str) -> tuple[str, ...]:
+    """The words of `line`, each lowercased (WORD.findall). An ASCII line is lowercased and
+    cut at characters no word contains first (str.translate and split are much faster than
+    the regex); only a piece with ' or . inside needs WORD. Elsewhere lowercasing could
+    move a word's edges ("İ" -> "i̇"), so each word is lowercased after the regex."""
+    if not line.isascii():
+        return tuple(token.lower() for token in WORD.findall(line))
+    tokens: list[str] = []
+    for piece in line.translate(_ASCII_WORD_CHARS).split():
+        if "'" in piece or "." in piece:
+            tokens += WORD.findall(piece)
+        else:
+            tokens.append(piece)
+    return tuple(tokens)
+
+
+def lower_words(line: str) -> tuple[str, ...]:
+    """words(line), lowercased (cached: see line_facts)."""
+    return line_facts(line).tokens
 
 
 class LineShape(NamedTuple):
@@ -50,22 +123,21 @@ class LineShape(NamedTuple):
 
 
 def line_shape(line: str, stopwords: frozenset[str]) -> LineShape:
-    line = line.strip()
-    tokens = words(line)
-    cjk = len(CJK.findall(line))
-    if cjk:
-        n = len(tokens) + cjk // 2
-        ratio = 1.0 if _CJK_PUNCT.search(line) else 0.0
+    facts = line_facts(line)
+    tokens = facts.tokens
+    if facts.cjk:
+        n = len(tokens) + facts.cjk // 2
+        ratio = 1.0 if facts.cjk_punct else 0.0
     else:
         n = len(tokens)
-        ratio = sum(t.lower() in stopwords for t in tokens) / n if n else 0.0
+        ratio = sum(map(stopwords.__contains__, tokens)) / n if n else 0.0
     return LineShape(
         words=n,
-        sentence=bool(SENTENCE_END.search(line)),
-        full_stop=bool(_FULL_STOP.search(line)),
-        ellipsis=bool(ELLIPSIS.search(line)),
-        separator=bool(SEPARATOR.search(line)),
-        date_or_count=bool(DATE.search(line) or COUNT.match(line)),
+        sentence=facts.sentence,
+        full_stop=facts.full_stop,
+        ellipsis=facts.ellipsis,
+        separator=facts.separator,
+        date_or_count=facts.date_or_count,
         stopword_ratio=ratio,
     )
 
@@ -91,9 +163,9 @@ def prose_score(shape: LineShape, config: LayoutConfig) -> float:
 def reads_as_prose(line: str, config: LayoutConfig) -> bool:
     """A sentence line: layout rules never remove it (only named phrase and pattern rules,
     or site chrome, may). Conservative: losing a sentence is worse than keeping a notice."""
-    line = line.strip()
-    n = len(words(line)) + len(CJK.findall(line)) // 2
-    return n >= config.protected_words and bool(_FULL_STOP.search(line))
+    facts = line_facts(line)
+    n = len(facts.tokens) + facts.cjk // 2
+    return n >= config.protected_words and facts.full_stop
 
 
 class _Stoplists(NamedTuple):
@@ -101,6 +173,9 @@ class _Stoplists(NamedTuple):
     word_ids: dict[str, int]  # every stopword of any language -> its row
     starts: np.ndarray  # row r's languages are languages[starts[r]:starts[r + 1]]
     languages: np.ndarray
+    # by_row[r, lang]: row r is a stopword of lang (0/1, ~15 MB): a page's hits per language
+    # in one step (the hits themselves, one per language of each stopword, are ~15k a page)
+    by_row: np.ndarray
 
 
 @cache
@@ -114,16 +189,33 @@ def _stoplists() -> _Stoplists:
         for word in stoplist:
             by_word.setdefault(word, []).append(i)
     lengths = np.fromiter((len(v) for v in by_word.values()), np.int64, len(by_word))
+    languages = np.fromiter((i for v in by_word.values() for i in v), np.int64)
+    by_row = np.zeros((len(by_word), len(lists)), np.uint8)
+    by_row[np.repeat(np.arange(len(by_word)), lengths), languages] = 1
     return _Stoplists(
         lists=lists,
         word_ids={word: row for row, word in enumerate(by_word)},
         starts=np.concatenate(([0], np.cumsum(lengths))),
-        languages=np.fromiter((i for v in by_word.values() for i in v), np.int64),
+        languages=languages,
+        by_row=by_row,
     )
 
 
+class LineStopwords(NamedTuple):
+    """A line's stopwords, for page_stopwords (memoised by the caller)."""
+
+    tokens: int  # words in the line
+    rows: np.ndarray  # _Stoplists row of each of its words that is a stopword, in order
+
+
+def _line_stopwords(line: str, stop: _Stoplists) -> LineStopwords:
+    tokens = lower_words(line)
+    rows = np.array([r for r in map(stop.word_ids.get, tokens) if r is not None], np.int64)
+    return LineStopwords(len(tokens), rows)
+
+
 def page_stopwords(
-    lines: Iterable[str], memo: dict[str, tuple[int, np.ndarray]] | None = None
+    lines: Iterable[str], memo: dict[str, LineStopwords] | None = None
 ) -> frozenset[str]:
     """The function words of the page's language: the jusText stoplist that covers most of
     the words of its first lines (no language detection model needed; works on any script
@@ -132,17 +224,28 @@ def page_stopwords(
     stop = _stoplists()
     memo = {} if memo is None else memo
     seen = 0
-    found: list[np.ndarray] = []
+    sample: list[LineStopwords] = []
     for line in lines:
         known = memo.get(line)
         if known is None:
-            tokens = [token.lower() for token in words(line)]
-            rows = np.fromiter((stop.word_ids.get(t, -1) for t in tokens), np.int64, len(tokens))
-            known = memo[line] = (len(tokens), rows[rows >= 0])
-        seen += known[0]
-        found.append(known[1])
+            known = memo[line] = _line_stopwords(line, stop)
+        seen += known.tokens
+        sample.append(known)
         if seen >= _STOPLIST_SAMPLE:
             break
+    rows = np.concatenate([known.rows for known in sample]) if sample else np.empty(0, np.int64)
+    if not len(rows):
+        return frozenset()
+    counts = stop.by_row[rows].sum(axis=0, dtype=np.int32)  # hits per language
+    best = np.flatnonzero(counts == counts.max())
+    if len(best) == 1:
+        return stop.lists[int(best[0])]
+    return _first_hit_wins(stop, [rows])
+
+
+def _first_hit_wins(stop: _Stoplists, found: list[np.ndarray]) -> frozenset[str]:
+    """page_stopwords from the stopword rows of its sample lines, one hit at a time: on a
+    tie of hit counts, the language whose first hit comes first (the plain path)."""
     rows = np.concatenate(found) if found else np.empty(0, np.int64)
     if not len(rows):
         return frozenset()

@@ -2,7 +2,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cleaners.boilerplate import BoilerplateStripper
+from cleaners.boilerplate import BoilerplateStripper, normalise_line
 from cleaners.config import Config
 
 strip = BoilerplateStripper(Config.load().boilerplate)
@@ -259,3 +259,16 @@ def test_trailing_command_line_is_not_tag_spam():
     last = "netsh interface tcp set global autotuninglevel=normal"
     text = "\n".join([*article, last])
     assert strip(text).text == text
+
+
+APOSTROPHE_TEXT = st.text(
+    alphabet=st.sampled_from("\u2019\u2018\u02bc\u00a0'a B\t\u2028é") | st.characters()
+)
+
+
+@settings(max_examples=1000)
+@given(APOSTROPHE_TEXT)
+def test_normalise_line_is_the_translate_table_it_replaces(line):
+    """The str.replace fast path of normalise_line gives what str.translate gave."""
+    table = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "\u00a0": " "})
+    assert normalise_line(line) == " ".join(line.translate(table).lower().split())

@@ -46,6 +46,7 @@ TRICKY = st.sampled_from(
         *["&amp;", "&quot;", "Ã©", "â€™", "Ã\xa0", "e\u0301", "\ud83d"],
     ]
 )
+COMBINING = st.sampled_from(["\u0301", "\u0308", "\u0327", "e\n\u0301", "\u1100\n\u1161", "\uff21"])
 FAST_PATH_CONFIGS = [
     EncodingConfig(),
     EncodingConfig(uncurl_quotes=True, fix_character_width=True, normalization="NFKC"),
@@ -62,6 +63,18 @@ def test_fast_path_gives_the_plain_path_output(config, text):
     fixer = EncodingFixer(config)
     lines = re.findall(r"[^\n]*\n|[^\n]+$", text)
     assert fixer(text).text == "".join(fixer.fix_line(line) for line in lines)
+
+
+@pytest.mark.parametrize("config", FAST_PATH_CONFIGS)
+@settings(max_examples=400)
+@given(text=st.lists(st.characters(codec="utf-8") | TRICKY | COMBINING, max_size=30).map("".join))
+def test_whole_text_check_only_skips_texts_whose_lines_all_skip_ftfy(config, text):
+    """When the whole text shows nothing for ftfy, no line of it does either (normalisation
+    included: a combining mark after a line break composes with nothing)."""
+    fixer = EncodingFixer(config)
+    if not fixer.any_line_may_need_ftfy(text):
+        lines = re.findall(r"[^\n]*\n|[^\n]+$", text)
+        assert not any(fixer.needs_ftfy(line) for line in lines)
 
 
 BADNESS_CHARS = sorted({c for c in BADNESS_RE.pattern if ord(c) > 127})

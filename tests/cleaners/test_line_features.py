@@ -1,0 +1,90 @@
+"""The fast paths of line_features against the plain computations they replace: the cached
+facts of a line (line_facts: string tests, prefilters, the ASCII tokeniser) must give exactly
+what the regexes give on the stripped line, and page_stopwords the stoplist that counting
+every hit in order gives."""
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from cleaners import line_features as lf
+
+# What dates, counts, separators, sentence ends, CJK and words are made of, mixed with any text
+TRICKY = st.sampled_from(
+    [
+        *"0123456789٣०１./-:|·•»›…!?;\"”’'()[]。！？，、；中文かなカナ한 \t\xa0\u2028\x1c_",
+        *["Jan", "march", "Sept.", "2024", "1999", "12:30", " | ", " / ", "...", "[…]", "[...]"],
+        *["12 comments", "3 min read", "İ", "ß", "e\u0301", "١٢/٣/٢٠٢٤", "\n"],
+        *[".’", '."', "!)", "?»", "。”", "’’", " .", "..", "[…"],
+    ]
+)
+LINES = st.lists(st.characters(codec="utf-8") | TRICKY, max_size=40).map("".join) | st.text(
+    st.characters(max_codepoint=127)  # ASCII lines take a shortcut of their own
+)
+
+
+def plain_facts(line: str) -> lf.LineFacts:
+    """Every regex on every line, as line_shape and reads_as_prose once did."""
+    line = line.strip()
+    cjk = len(lf.CJK.findall(line))
+    return lf.LineFacts(
+        tokens=tuple(t.lower() for t in lf.words(line)),
+        cjk=cjk,
+        cjk_punct=bool(cjk and lf._CJK_PUNCT.search(line)),
+        sentence=bool(lf.SENTENCE_END.search(line)),
+        full_stop=bool(lf._FULL_STOP.search(line)),
+        ellipsis=bool(lf.ELLIPSIS.search(line)),
+        separator=bool(lf.SEPARATOR.search(line)),
+        date_or_count=bool(lf.DATE.search(line) or lf.COUNT.match(line)),
+    )
+
+
+@settings(max_examples=3000)
+@given(LINES)
+def test_line_facts_give_the_plain_regexes_answers(line):
+    assert lf.line_facts(line) == plain_facts(line)
+
+
+@settings(max_examples=1000)
+@given(LINES)
+def test_tokens_of_a_line_do_not_depend_on_its_surrounding_whitespace(line):
+    """The facts are cached by the raw line but computed on the stripped one."""
+    assert [t.lower() for t in lf.words(line)] == list(lf.lower_words(line))
+    assert lf.lower_words(line) == lf.lower_words(line.strip())
+
+
+def plain_page_stopwords(lines: list[str]) -> frozenset[str]:
+    """page_stopwords one hit at a time over the first 3000 words, as it was first written."""
+    stop = lf._stoplists()
+    seen, found = 0, []
+    for line in lines:
+        tokens = [t.lower() for t in lf.words(line)]
+        rows = np.fromiter((stop.word_ids.get(t, -1) for t in tokens), np.int64, len(tokens))
+        found.append(rows[rows >= 0])
+        seen += len(tokens)
+        if seen >= lf._STOPLIST_SAMPLE:
+            break
+    return lf._first_hit_wins(stop, found)
+
+
+# Words that are stopwords of one language, of many ("de", "a", "la"), or of none
+STOPWORDS = st.sampled_from(
+    "the and of de la a in die der und le et que el en het een och på и в 的 是 zzq Qwerty".split()
+)
+PAGE_LINES = st.lists(st.lists(STOPWORDS, max_size=12).map(" ".join), max_size=8)
+
+
+@settings(max_examples=500, deadline=None)
+@given(PAGE_LINES)
+def test_page_stopwords_from_hit_counts_gives_the_plain_path_answer(lines):
+    """Hits per language from the stopword matrix (ties, where the first hit decides, fall
+    back to the plain path) choose the same stoplist as counting every hit in order."""
+    assert lf.page_stopwords(lines) == plain_page_stopwords(lines)
+    assert lf.page_stopwords(lines, {}) == plain_page_stopwords(lines)
+
+
+def test_page_stopwords_stops_after_the_sample():
+    long_line = " ".join(["the"] * lf._STOPLIST_SAMPLE)
+    assert lf.page_stopwords([long_line, "die der und " * 50]) == plain_page_stopwords(
+        [long_line, "die der und " * 50]
+    )
