@@ -157,13 +157,15 @@ def html_pages(pages: int, corpora: Path) -> Path:
 
 
 def trafilatura_alone(folder: Path) -> float:
-    """Seconds for trafilatura to extract every page in one process (bytes in, as we do)."""
+    """Seconds for trafilatura to extract every page in one process (bytes in, as we do),
+    with the options clean-corpus gives it."""
     code = (
         "import sys, time, pathlib, trafilatura\n"
+        "from cleaners.html import extraction_options\n"
         "pages = [p.read_bytes() for p in sorted(pathlib.Path(sys.argv[1]).glob('*.html'))]\n"
         "t = time.perf_counter()\n"
         "for page in pages:\n"
-        "    trafilatura.bare_extraction(page, include_comments=False, with_metadata=True)\n"
+        "    trafilatura.bare_extraction(page, **extraction_options())\n"
         "print(time.perf_counter() - t)\n"
     )
     out = subprocess.run(
