@@ -1,5 +1,7 @@
 """Shard work without a process pool runs one call at a time, whatever the threads."""
 
+import subprocess
+import sys
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -26,3 +28,32 @@ def test_inline_shard_work_from_many_threads_takes_turns():
     with workers.worker_pool(1), ThreadPoolExecutor(8) as threads:
         results = list(threads.map(lambda _: workers.run(busy, 0.02), range(8)))
     assert max(results) == 1 and _most == 1
+
+
+def test_the_flows_process_does_not_load_what_only_stages_need():
+    """Stages go to workers by name: importing the flow loads neither flows/stages.py nor
+    numba, scipy or trafilatura (some 170 MB of every run's peak with worker processes)."""
+    code = (
+        "import sys, flows.cli, flows.clean_corpus\n"
+        "print(sorted(m for m in ('flows.stages', 'numba', 'scipy', 'trafilatura', 'datasketch')"
+        " if m in sys.modules))\n"
+    )
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert run.stdout.strip() == "[]"
+
+
+def test_a_stage_by_name_runs_the_stage_in_a_worker(tmp_path):
+    import pyarrow as pa
+
+    from cleaners.chrome import FREQUENCY_SCHEMA
+    from cleaners.config import Config
+    from flows.io import write_table
+    from flows.workers import stages
+
+    part = tmp_path / "part.parquet"
+    rows = {"site": ["a.example"] * 2, "line_hash": [1, 2], "docs": [9, 1]}
+    write_table(pa.table(rows, schema=FREQUENCY_SCHEMA), part)
+    with workers.worker_pool(2):
+        found = workers.run(stages.frequent_lines, [str(part)], Config.load(), str(tmp_path / "o"))
+    assert found == 1  # the line on 9 pages; the one-page line is not frequent
