@@ -49,6 +49,13 @@ def removed(text, title=None):
         "Previous article Markets fall on rate fears",  # links to the next or previous post
         "« Vorheriger Beitrag",
         "Article suivant Après une mise en quarantaine, les joueurs reprennent",
+        "Siehe auch",  # section labels and form fields
+        "Externer Inhalt",
+        "Kategorien",
+        "Pour approfondir",
+        "PUEDES VER: ¿Qué dijo el ministro sobre las vacaciones?",
+        "Dowiedz się więcej: Kto jak głosował w sprawie ustawy?",
+        "Weiterlesen » Die Gespräche in Genf gehen weiter",
     ],
 )
 def test_boilerplate_lines_go(line):
