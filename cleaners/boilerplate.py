@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from cleaners.config import BoilerplateConfig
 from cleaners.document import Change, Cleaned
 from cleaners.layout import layout_rules
-from cleaners.line_features import LineStopwords, lower_words, page_stopwords
+from cleaners.line_features import LineStopwords, line_scores, lower_words, page_stopwords
 
 _APOSTROPHES = {"\u2019": "'", "\u2018": "'", "\u02bc": "'", "\u00a0": " "}
 _SENTENCE_END = re.compile(r"[.!?…:;\"”»)]\s*$")
@@ -63,6 +63,8 @@ class BoilerplateStripper:
         self._widget_labels = {normalise_line(label) for label in config.widget_labels}
         self._footer_heading = _phrase_regex(config.footer_headings, sep=r"[\W\d_]*")
         self._footer_patterns = [re.compile(p, re.IGNORECASE) for p in config.footer_patterns]
+        self._captions = [re.compile(p) for p in config.caption_patterns]
+        self._prompts = [re.compile(p, re.IGNORECASE) for p in config.prompt_patterns]
         self._memos = _LineMemos()
 
     def __call__(self, text: str, title: str | None = None, layout: bool = True) -> Cleaned:
@@ -101,6 +103,9 @@ class BoilerplateStripper:
             in_widget = norm in self._widget_headers
             if rule:
                 doomed[i] = rule
+        if layout and self.config.layout.enabled:  # it weighs the lines around (context)
+            for i in self._prompt_lines(lines, doomed, memos):
+                doomed[i] = "boilerplate.prompt"
         if self.config.slug.enabled:
             for i in _slug_lines(lines, title, self.config.slug.min_parts):
                 doomed.setdefault(i, "boilerplate.slug")
@@ -128,7 +133,52 @@ class BoilerplateStripper:
         known = memos.line_rules.get(line)
         if known is None:
             norm = normalise_line(line)
-            known = memos.line_rules[line] = (norm, self._line_rule(norm) if norm else None)
+            rule = self._line_rule(norm) if norm else None
+            if rule is None and norm and self._is_caption(line):
+                rule = "boilerplate.caption"
+            known = memos.line_rules[line] = (norm, rule)
+        return known
+
+    def _is_caption(self, line: str) -> bool:
+        """An image caption ending with its credit ("The minister in Berlin. © dpa"), or a
+        credit line ("Photograph by Jane Doe"): short, with a caption pattern."""
+        line = line.strip()
+        if len(lower_words(line)) > self.config.caption_max_words:
+            return False
+        return any(p.search(line) for p in self._captions)
+
+    def _prompt_lines(
+        self, lines: list[str], doomed: dict[int, str], memos: _LineMemos
+    ) -> list[int]:
+        """Newsletter and subscription prompts: short lines with a prompt pattern, unless a
+        line of a paragraph's length sits between two paragraphs (an article about them)."""
+        if not self._prompts:
+            return []
+        rows = [i for i, line in enumerate(lines) if i not in doomed and line.strip()]
+        found = [k for k, i in enumerate(rows) if self._is_prompt(lines[i], memos)]
+        if not found:
+            return []
+        candidates = [lines[i] for i in rows]
+        layout = self.config.layout
+        stopwords = page_stopwords(candidates, memos.stopwords)
+        scores = line_scores(candidates, layout, stopwords, memos.scores.setdefault(stopwords, {}))
+        paragraph = self.config.prompt_paragraph_score
+        out = []
+        for k in found:
+            inside = 0 < k < len(rows) - 1 and min(scores[k - 1], scores[k + 1]) >= paragraph
+            if inside and len(lower_words(candidates[k])) >= layout.prose_words:
+                continue
+            out.append(rows[k])
+        return out
+
+    def _is_prompt(self, line: str, memos: _LineMemos) -> bool:
+        known = memos.prompt.get(line)
+        if known is None:
+            norm = self._norm_and_rule(line, memos)[0]
+            known = len(lower_words(line)) <= self.config.prompt_max_words and any(
+                p.search(norm) for p in self._prompts
+            )
+            memos.prompt[line] = known
         return known
 
     def _opens_footer(self, line: str, memos: _LineMemos) -> bool:
@@ -214,6 +264,7 @@ class _LineMemos:
     line_rules: dict[str, tuple[str, str | None]] = field(default_factory=dict)  # norm, rule
     prose: dict[str, bool] = field(default_factory=dict)
     footer: dict[str, bool] = field(default_factory=dict)  # opens the page's footer
+    prompt: dict[str, bool] = field(default_factory=dict)  # a newsletter prompt, by its words
     stopwords: dict[str, LineStopwords] = field(default_factory=dict)
     scores: dict[frozenset[str], dict[str, float]] = field(default_factory=dict)  # per language
 

@@ -84,11 +84,18 @@ class BoilerplateConfig(_Section):
     widget_labels: list[str] = []
     footer_headings: list[str] = []
     footer_patterns: list[str] = []
+    caption_patterns: list[str] = []
+    caption_max_words: int = Field(50, ge=1)
+    prompt_patterns: list[str] = []
+    prompt_max_words: int = Field(40, ge=1)
+    prompt_paragraph_score: float = 1.0
     tag_spam: TagSpamConfig = TagSpamConfig()
     slug: SlugConfig = SlugConfig()
     layout: LayoutConfig = LayoutConfig()
 
-    @field_validator("patterns", "extra_patterns", "footer_patterns")
+    @field_validator(
+        "patterns", "extra_patterns", "footer_patterns", "caption_patterns", "prompt_patterns"
+    )
     @classmethod
     def _compiles(cls, patterns: list[str]) -> list[str]:
         import re

@@ -63,7 +63,7 @@ def layout_rules(
         return {}
     nonblank = [lines[i] for i in rows]
     scores = _list_items(rows, line_scores(nonblank, config, stopwords, memo), config)
-    scores = _quantity_lists(rows, nonblank, scores, config)
+    scores, data_rows = _quantity_lists(rows, nonblank, scores, config)
     penalised = _run_penalty(scores, config)
     segments = content_segments(penalised, config)
     best = max((_total(penalised, s) for s in segments), default=0.0)
@@ -80,6 +80,11 @@ def layout_rules(
     cut = _footer_cut(scores, prose, segments, heads, config) if heads else None
     if cut is not None:
         segments = [(start, min(end, cut - 1)) for start, end in segments if start < cut]
+    # a fact box or an ingredient list right below the article's last part is the article's
+    end = segments[-1][1]
+    while end + 1 in data_rows and (cut is None or end + 1 < cut):
+        end += 1
+    segments[-1] = (segments[-1][0], end)
     kept = {k for start, end in segments for k in range(start, end + 1)}
     for (_, end), (start, _) in pairwise(segments):
         if start - end - 1 < config.menu_min_lines:  # a heading, a short list: the article's
@@ -215,12 +220,13 @@ def _list_items(rows: Sequence[int], scores: list[float], config: LayoutConfig) 
 
 def _quantity_lists(
     rows: Sequence[int], lines: Sequence[str], scores: list[float], config: LayoutConfig
-) -> list[float]:
+) -> tuple[list[float], set[int]]:
     """A run of `quantity_run` glued lines that each start with a number and a word ("350 g
     sugar", "2 eggs", "8 g protein") or read "label: value" ("Farbe: grün", "Penetration:
     220 - 250") is a list of the article's (ingredients, specifications, a fact box), not a
-    menu: its lines weigh nothing either way."""
+    menu: its lines weigh nothing either way. Also returns the positions of those lines."""
     out = list(scores)
+    items: set[int] = set()
     run: list[int] = []
     for k in range(len(rows) + 1):
         item = k < len(rows) and _data_item(lines[k])
@@ -230,8 +236,9 @@ def _quantity_lists(
         if len(run) >= config.quantity_run:
             for j in run:
                 out[j] = max(out[j], 0.0)
+            items.update(run)
         run = [k] if item else []
-    return out
+    return out, items
 
 
 @lru_cache(maxsize=_LINE_CACHE)

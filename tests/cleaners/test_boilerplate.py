@@ -49,6 +49,13 @@ def removed(text, title=None):
         "Previous article Markets fall on rate fears",  # links to the next or previous post
         "« Vorheriger Beitrag",
         "Article suivant Après une mise en quarantaine, les joueurs reprennent",
+        "Siehe auch",  # section labels and form fields
+        "Externer Inhalt",
+        "Kategorien",
+        "Pour approfondir",
+        "PUEDES VER: ¿Qué dijo el ministro sobre las vacaciones?",
+        "Dowiedz się więcej: Kto jak głosował w sprawie ustawy?",
+        "Weiterlesen » Die Gespräche in Genf gehen weiter",
     ],
 )
 def test_boilerplate_lines_go(line):
@@ -272,3 +279,68 @@ def test_normalise_line_is_the_translate_table_it_replaces(line):
     """The str.replace fast path of normalise_line gives what str.translate gave."""
     table = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "\u00a0": " "})
     assert normalise_line(line) == " ".join(line.translate(table).lower().split())
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Delegates arrive at the Palais des Nations in Geneva. © Jane Doe / Agence Exemple",
+        "Die Delegationen vor dem Palais des Nations © Max Muster | dpa",
+        "Negotiators leave the building on Monday. Photo: AP",
+        "Die Delegationen am Montag in Genf. Foto: Max Muster/Agentur",
+        "A delegate speaks to reporters, Monday, in Geneva. (AP Photo/Jane Doe)",
+        "The building on the lake shore (REUTERS/Jane Doe)",
+        "Photograph by Jane Doe, Example Agency",
+    ],
+)
+def test_image_captions_with_their_credit_go(line):
+    text = "\n".join([*ARTICLE, "", line])
+    assert removed(text) == [("boilerplate.caption", line)]
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "The © sign marks what the owners claim, and the court agreed with them.",
+        "The photographer said: nothing",  # "said:" is no credit label
+        "Prices rose sharply (yes/no questions were asked)",
+        "The agency wrote (Reuters/Ipsos poll) that most voters agree.",
+    ],
+)
+def test_lines_that_merely_look_like_credits_stay(line):
+    text = "\n".join([*ARTICLE, line])
+    assert strip(text).text == text
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Sign up for our newsletter and get the latest news from Geneva.",
+        "Enter your email address to follow this blog and receive notifications of new posts.",
+        "The best stories of the week, delivered straight to your inbox.",
+        "Mit unserem Newsletter erhalten Sie jeden Freitag alle Neuigkeiten aus Genf!",
+        "Subscribe now for the full story.",
+    ],
+)
+def test_newsletter_prompts_go(line):
+    text = "\n".join([*ARTICLE, "", line])
+    assert removed(text) == [("boilerplate.prompt", line)]
+
+
+def test_a_paragraph_about_newsletters_between_paragraphs_stays():
+    paragraph = "Delegations from both sides arrived on Monday and met for hours, officials said."
+    about = "The mediators send a newsletter to every delegation, which reads it over breakfast."
+    text = "\n".join(
+        [ARTICLE[0], "", paragraph, "", about, "", paragraph.replace("Monday", "Friday")]
+    )
+    assert strip(text).text == text
+    short = text.replace(about, "Get our weekly newsletter.")
+    assert removed(short) == [("boilerplate.prompt", "Get our weekly newsletter.")]
+
+
+def test_prompt_longer_than_the_limit_stays():
+    line = "Sign up for our newsletter " + " ".join(["and read"] * 25) + "."
+    config = Config.load().boilerplate
+    assert len(line.split()) > config.prompt_max_words
+    text = "\n".join([*ARTICLE, line])
+    assert strip(text).text == text

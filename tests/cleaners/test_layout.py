@@ -220,3 +220,11 @@ def test_a_fact_box_of_label_value_lines_is_the_articles():
     kept = strip("\n".join(page)).text.split("\n")
     assert all(line in kept for line in facts)
     assert not set(NAV) & set(kept)
+
+
+def test_a_fact_box_right_below_the_article_is_the_articles():
+    facts = ["Colour: green", "Thickener: lithium soap", "Penetration: 220 - 250"]
+    page = [*NAV, "", *ARTICLE, "", *facts, "", "About us | Contact | Privacy"]
+    kept = strip("\n".join(page)).text.split("\n")
+    assert all(line in kept for line in facts)
+    assert "About us | Contact | Privacy" not in kept
