@@ -15,7 +15,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from cleaners.chrome import (
+    ARTICLES_SCHEMA,
     CHROME_SCHEMA,
+    FREQUENCY_SCHEMA,
     ArticleLines,
     ChromeLines,
     ChromeStripper,
@@ -71,7 +73,8 @@ def clean(shard: Shard, config: Config, out: str, line_frequency: str | None) ->
 def frequent_lines(frequencies: list[str], config: Config, out: str) -> int:
     """Add up the shards' line frequencies: each site's lines on many of its pages (no
     article keys; the candidates for chrome). Returns how many."""
-    lines = site_lines(pa.concat_tables(read_table(Path(p)) for p in frequencies), config.chrome)
+    tables = [read_table(Path(p)) for p in frequencies] or [FREQUENCY_SCHEMA.empty_table()]
+    lines = site_lines(pa.concat_tables(tables), config.chrome)
     write_table(lines, Path(out))
     return lines.num_rows
 
@@ -88,7 +91,8 @@ def count_chrome(cleaned: str, frequent: str, config: Config, out: str) -> None:
 
 def chrome(articles: list[str], config: Config, out: str) -> int:
     """Decide each site's chrome lines from every shard's articles. Returns how many."""
-    lines = chrome_lines(pa.concat_tables(read_table(Path(p)) for p in articles), config.chrome)
+    tables = [read_table(Path(p)) for p in articles] or [ARTICLES_SCHEMA.empty_table()]
+    lines = chrome_lines(pa.concat_tables(tables), config.chrome)
     write_table(pa.table(lines.to_columns(), schema=CHROME_SCHEMA), Path(out))
     return sum(len(hashes) for hashes in lines.sites.values())
 

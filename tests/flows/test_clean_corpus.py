@@ -194,3 +194,15 @@ def test_seeds_as_a_parquet_file_are_cleaned_like_the_txt_files(output, tmp_path
     assert sorted(row["source"] for row in rows) == [
         f"{tmp_path / 'seeds.parquet'}:{n}" for n in range(5)
     ]
+
+
+def test_an_input_with_no_documents_gives_an_empty_output(tmp_path):
+    """One empty .jsonl: no shard, so the corpus-wide reduces (site lines, chrome) get no
+    tables; the run still ends with both folders holding their schema and zero rows."""
+    empty = tmp_path / "empty.jsonl"
+    empty.write_text("")
+    summary = clean_corpus([str(empty)], out=str(tmp_path / "out"))
+    assert summary["counts"]["in"] == 0
+    for folder in ("corpus", "rejected"):
+        table = pq.read_table(tmp_path / "out" / folder)
+        assert table.num_rows == 0 and table.schema.names == OUTPUT_SCHEMA.names
