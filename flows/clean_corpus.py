@@ -60,17 +60,16 @@ def clean(shard: Shard, config: Config, work: str) -> str:
 
 @task(name="site-lines", task_run_name="site-lines", cache_policy=NO_CACHE)
 def site_lines(shards: list[Shard], config: Config, work: str) -> str | None:
-    """Each site's lines on several of its pages, from every shard's line frequencies (None:
-    chrome is off)."""
-    if not config.chrome.enabled:
-        return None
-    out = Path(work) / "site-lines.parquet"
-    if not out.exists():
-        parts = [str(Path(work) / "line-frequency" / f"part-{s.name}.parquet") for s in shards]
-        found = workers.run(stages.frequent_lines, parts, config, str(out))
-        get_run_logger().info("%d line(s) on several pages of their site", found)
-    progress.current().advance(1)
-    return str(out)
+    """Each site's lines on several of its pages, from every shard's line frequencies."""
+    return _chrome_reduce(
+        stages.frequent_lines,
+        "line-frequency",
+        "site-lines.parquet",
+        shards,
+        config,
+        work,
+        "%d line(s) on several pages of their site",
+    )
 
 
 @task(name="count-chrome", task_run_name="count-chrome-{shard.name}", cache_policy=NO_CACHE)
@@ -86,14 +85,35 @@ def count_chrome(
 
 @task(name="chrome", task_run_name="chrome", cache_policy=NO_CACHE)
 def chrome(shards: list[Shard], config: Config, work: str) -> str | None:
-    """Each site's recurring lines, from every shard's counts (None: chrome is off)."""
+    """Each site's recurring lines, from every shard's articles."""
+    return _chrome_reduce(
+        stages.chrome,
+        "chrome-articles",
+        "chrome-lines.parquet",
+        shards,
+        config,
+        work,
+        "%d chrome line(s) found across sites",
+    )
+
+
+def _chrome_reduce(
+    stage: workers.Stage,
+    parts: str,
+    name: str,
+    shards: list[Shard],
+    config: Config,
+    work: str,
+    found: str,
+) -> str | None:
+    """A corpus-wide step of the chrome stage: every shard's file in `parts` into the file
+    `name` (kept from an interrupted run). None when chrome is off."""
     if not config.chrome.enabled:
         return None
-    out = Path(work) / "chrome-lines.parquet"
+    out = Path(work) / name
     if not out.exists():
-        parts = [str(Path(work) / "chrome-articles" / f"part-{s.name}.parquet") for s in shards]
-        found = workers.run(stages.chrome, parts, config, str(out))
-        get_run_logger().info("%d chrome line(s) found across sites", found)
+        paths = [str(Path(work) / parts / f"part-{s.name}.parquet") for s in shards]
+        get_run_logger().info(found, workers.run(stage, paths, config, str(out)))
     progress.current().advance(1)
     return str(out)
 
