@@ -344,3 +344,45 @@ def test_prompt_longer_than_the_limit_stays():
     assert len(line.split()) > config.prompt_max_words
     text = "\n".join([*ARTICLE, line])
     assert strip(text).text == text
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Die Inhalte dieser Website stehen unter einer Creative Commons-Lizenz.",
+        "All texts of this blog are licensed under a Creative Commons Attribution 4.0 licence.",
+        "Für Links auf dieser Seite erhält Beispielportal ggf. eine Provision vom Händler.",
+        "Advertising disclosure: We may receive compensation for some of the links in our stories.",
+        "This post may contain affiliate links.",
+        "If you disable this cookie, we will not be able to save your preferences.",
+        "Wir respektieren deine Privatsphäre und laden keine Inhalte von Drittanbietern.",
+        "Thank you for visiting example.org. You are using a browser version with limited support.",
+        "Dein Browser ist leider veraltet.",
+    ],
+)
+def test_site_notices_go(line):
+    text = "\n".join([*ARTICLE, "", line])
+    assert removed(text) == [("boilerplate.notice", line)]
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "The licence lets anyone reuse a work, and Creative Commons licences come in six kinds.",
+        "Ohne Aussicht auf eine Provision arbeitet kein Vertreter gern, sagte die Sprecherin.",
+        "The commission may receive compensation claims from the two tribes until Friday.",
+        "Cookies are small files, and the court said that browsers must ask before storing them.",
+        "Students raised worries about their privacy at the town hall meeting.",
+    ],
+)
+def test_sentences_about_licences_cookies_and_commissions_stay(line):
+    text = "\n".join([*ARTICLE, line])
+    assert strip(text).text == text
+
+
+def test_a_creative_commons_credit_ends_a_caption():
+    line = "Delegates in front of the Palais des Nations. Foto: Jane Doe | flickr | CC BY-SA 2.0"
+    text = "\n".join([*ARTICLE, "", line])
+    assert removed(text) == [("boilerplate.caption", line)]
+    field = "Lizenz: CC-BY 4.0"  # a licence field, not a caption
+    assert strip("\n".join([*ARTICLE, field])).text == "\n".join([*ARTICLE, field])
