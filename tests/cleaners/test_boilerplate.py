@@ -386,3 +386,24 @@ def test_a_creative_commons_credit_ends_a_caption():
     assert removed(text) == [("boilerplate.caption", line)]
     field = "Lizenz: CC-BY 4.0"  # a licence field, not a caption
     assert strip("\n".join([*ARTICLE, field])).text == "\n".join([*ARTICLE, field])
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "This entry was posted in Allgemein. Bookmark the permalink.",
+        "Der Beitrag wurde am Montag, den 3. Juni 2024 um 10:15 Uhr veröffentlicht und wurde "
+        "unter Reisen abgelegt.",
+        "Veröffentlicht am 3. Juni 2024 von Max Muster — Hinterlasse eine Antwort",
+        "Votre adresse de messagerie ne sera pas publiée. Les champs obligatoires sont indiqués",
+        "eMail (erforderlich) (wird nicht veröffentlicht)",
+        "Sie müssen sich anmelden um Kommentare zu schreiben.",
+        "There are 0 comments. Add yours.",
+        "Les opinions exprimées dans les blogs du Journal Exemple n'engagent que leurs auteurs.",
+        "We want to hear what you think about this article. Submit a letter to the editor.",
+        "Vous avez lu 1 des 4 articles gratuits ce mois-ci.",
+    ],
+)
+def test_blog_and_news_template_lines_go(line):
+    text = "\n".join([*ARTICLE, "", line])
+    assert removed(text) == [("boilerplate.pattern", line)]
