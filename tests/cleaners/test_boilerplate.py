@@ -407,3 +407,18 @@ def test_a_creative_commons_credit_ends_a_caption():
 def test_blog_and_news_template_lines_go(line):
     text = "\n".join([*ARTICLE, "", line])
     assert removed(text) == [("boilerplate.pattern", line)]
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Der Vertreter erhält dafür eine Provision, sagte die Sprecherin am Montag.",
+        "The farmers said we may receive compensation from the state after the floods.",
+        "Users can disable cookies in the settings, the regulator explained on Monday.",
+        "Your browser is the gateway to the web, and it will soon warn before such downloads.",
+        "Older browsers are slower, the testers found.",
+    ],
+)
+def test_sentences_that_merely_name_commissions_cookies_or_browsers_stay(line):
+    text = "\n".join([*ARTICLE, line])
+    assert strip(text).text == text
