@@ -422,3 +422,24 @@ def test_blog_and_news_template_lines_go(line):
 def test_sentences_that_merely_name_commissions_cookies_or_browsers_stay(line):
     text = "\n".join([*ARTICLE, line])
     assert strip(text).text == text
+
+
+@pytest.mark.parametrize(
+    ("line", "rule"),
+    [
+        ("13 Besucher sind online (8 Besucher halten sich im Bereich News auf.)", "pattern"),
+        ("4 Min Read", "pattern"),
+        ("Schlagwörter: Genf, Verhandlungen", "pattern"),
+        ("Empfiehl dies deinen Freunden.", "pattern"),
+        ("Gefällt Ihnen dieser Artikel?", "pattern"),
+        ("Pressemitteilung als PDF", "pattern"),
+        ("Read the latest from Jane Doe", "pattern"),
+        ("Über Max Muster 120 Artikel", "pattern"),
+        ("Bitte registrieren Sie sich und halten Sie sich an unsere Netiquette.", "pattern"),
+        ("Rezept drucken Bei Pinterest speichern", "phrase"),
+        ("Zum Rezept Drucken Pinnen", "phrase"),
+    ],
+)
+def test_template_widgets_and_prompts_go(line, rule):
+    text = "\n".join([*ARTICLE, "", line])
+    assert removed(text) == [(f"boilerplate.{rule}", line)]
