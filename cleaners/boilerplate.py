@@ -65,6 +65,7 @@ class BoilerplateStripper:
         self._footer_patterns = [re.compile(p, re.IGNORECASE) for p in config.footer_patterns]
         self._captions = [re.compile(p) for p in config.caption_patterns]
         self._prompts = [re.compile(p, re.IGNORECASE) for p in config.prompt_patterns]
+        self._notices = [re.compile(p, re.IGNORECASE) for p in config.notice_patterns]
         self._memos = _LineMemos()
 
     def __call__(self, text: str, title: str | None = None, layout: bool = True) -> Cleaned:
@@ -136,6 +137,8 @@ class BoilerplateStripper:
             rule = self._line_rule(norm) if norm else None
             if rule is None and norm and self._is_caption(line):
                 rule = "boilerplate.caption"
+            elif rule is None and norm and self._is_notice(norm):
+                rule = "boilerplate.notice"
             known = memos.line_rules[line] = (norm, rule)
         return known
 
@@ -146,6 +149,14 @@ class BoilerplateStripper:
         if len(lower_words(line)) > self.config.caption_max_words:
             return False
         return any(p.search(line) for p in self._captions)
+
+    def _is_notice(self, norm: str) -> bool:
+        """A site notice written as a sentence: a licence ("The texts of this site are under a
+        Creative Commons licence"), an affiliate disclosure, a cookie or browser notice; at
+        most notice_max_words words, with a notice pattern (searched in the normalised line)."""
+        if not self._notices or len(norm.split()) > self.config.notice_max_words:
+            return False
+        return any(p.search(norm) for p in self._notices)
 
     def _prompt_lines(
         self, lines: list[str], doomed: dict[int, str], memos: _LineMemos

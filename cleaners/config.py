@@ -89,12 +89,19 @@ class BoilerplateConfig(_Section):
     prompt_patterns: list[str] = []
     prompt_max_words: int = Field(40, ge=1)
     prompt_paragraph_score: float = 1.0
+    notice_patterns: list[str] = []
+    notice_max_words: int = Field(60, ge=1)
     tag_spam: TagSpamConfig = TagSpamConfig()
     slug: SlugConfig = SlugConfig()
     layout: LayoutConfig = LayoutConfig()
 
     @field_validator(
-        "patterns", "extra_patterns", "footer_patterns", "caption_patterns", "prompt_patterns"
+        "patterns",
+        "extra_patterns",
+        "footer_patterns",
+        "caption_patterns",
+        "prompt_patterns",
+        "notice_patterns",
     )
     @classmethod
     def _compiles(cls, patterns: list[str]) -> list[str]:

@@ -344,3 +344,102 @@ def test_prompt_longer_than_the_limit_stays():
     assert len(line.split()) > config.prompt_max_words
     text = "\n".join([*ARTICLE, line])
     assert strip(text).text == text
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Die Inhalte dieser Website stehen unter einer Creative Commons-Lizenz.",
+        "All texts of this blog are licensed under a Creative Commons Attribution 4.0 licence.",
+        "Für Links auf dieser Seite erhält Beispielportal ggf. eine Provision vom Händler.",
+        "Advertising disclosure: We may receive compensation for some of the links in our stories.",
+        "This post may contain affiliate links.",
+        "If you disable this cookie, we will not be able to save your preferences.",
+        "Wir respektieren deine Privatsphäre und laden keine Inhalte von Drittanbietern.",
+        "Thank you for visiting example.org. You are using a browser version with limited support.",
+        "Dein Browser ist leider veraltet.",
+    ],
+)
+def test_site_notices_go(line):
+    text = "\n".join([*ARTICLE, "", line])
+    assert removed(text) == [("boilerplate.notice", line)]
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "The licence lets anyone reuse a work, and Creative Commons licences come in six kinds.",
+        "Ohne Aussicht auf eine Provision arbeitet kein Vertreter gern, sagte die Sprecherin.",
+        "The commission may receive compensation claims from the two tribes until Friday.",
+        "Cookies are small files, and the court said that browsers must ask before storing them.",
+        "Students raised worries about their privacy at the town hall meeting.",
+    ],
+)
+def test_sentences_about_licences_cookies_and_commissions_stay(line):
+    text = "\n".join([*ARTICLE, line])
+    assert strip(text).text == text
+
+
+def test_a_creative_commons_credit_ends_a_caption():
+    line = "Delegates in front of the Palais des Nations. Foto: Jane Doe | flickr | CC BY-SA 2.0"
+    text = "\n".join([*ARTICLE, "", line])
+    assert removed(text) == [("boilerplate.caption", line)]
+    field = "Lizenz: CC-BY 4.0"  # a licence field, not a caption
+    assert strip("\n".join([*ARTICLE, field])).text == "\n".join([*ARTICLE, field])
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "This entry was posted in Allgemein. Bookmark the permalink.",
+        "Der Beitrag wurde am Montag, den 3. Juni 2024 um 10:15 Uhr veröffentlicht und wurde "
+        "unter Reisen abgelegt.",
+        "Veröffentlicht am 3. Juni 2024 von Max Muster — Hinterlasse eine Antwort",
+        "Votre adresse de messagerie ne sera pas publiée. Les champs obligatoires sont indiqués",
+        "eMail (erforderlich) (wird nicht veröffentlicht)",
+        "Sie müssen sich anmelden um Kommentare zu schreiben.",
+        "There are 0 comments. Add yours.",
+        "Les opinions exprimées dans les blogs du Journal Exemple n'engagent que leurs auteurs.",
+        "We want to hear what you think about this article. Submit a letter to the editor.",
+        "Vous avez lu 1 des 4 articles gratuits ce mois-ci.",
+    ],
+)
+def test_blog_and_news_template_lines_go(line):
+    text = "\n".join([*ARTICLE, "", line])
+    assert removed(text) == [("boilerplate.pattern", line)]
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Der Vertreter erhält dafür eine Provision, sagte die Sprecherin am Montag.",
+        "The farmers said we may receive compensation from the state after the floods.",
+        "Users can disable cookies in the settings, the regulator explained on Monday.",
+        "Your browser is the gateway to the web, and it will soon warn before such downloads.",
+        "Older browsers are slower, the testers found.",
+    ],
+)
+def test_sentences_that_merely_name_commissions_cookies_or_browsers_stay(line):
+    text = "\n".join([*ARTICLE, line])
+    assert strip(text).text == text
+
+
+@pytest.mark.parametrize(
+    ("line", "rule"),
+    [
+        ("13 Besucher sind online (8 Besucher halten sich im Bereich News auf.)", "pattern"),
+        ("4 Min Read", "pattern"),
+        ("Schlagwörter: Genf, Verhandlungen", "pattern"),
+        ("Empfiehl dies deinen Freunden.", "pattern"),
+        ("Gefällt Ihnen dieser Artikel?", "pattern"),
+        ("Pressemitteilung als PDF", "pattern"),
+        ("Read the latest from Jane Doe", "pattern"),
+        ("Über Max Muster 120 Artikel", "pattern"),
+        ("Bitte registrieren Sie sich und halten Sie sich an unsere Netiquette.", "pattern"),
+        ("Rezept drucken Bei Pinterest speichern", "phrase"),
+        ("Zum Rezept Drucken Pinnen", "phrase"),
+    ],
+)
+def test_template_widgets_and_prompts_go(line, rule):
+    text = "\n".join([*ARTICLE, "", line])
+    assert removed(text) == [(f"boilerplate.{rule}", line)]
