@@ -81,19 +81,19 @@ def line_hash(line: str) -> int:
     return _hash(normalise_line(line))
 
 
-def _line_hashes(text: str) -> set[int]:
-    return {line_hash(line) for line in text.split("\n") if line.strip()}
+def _norms(text: str) -> list[str]:
+    """The normalised forms of a text's non-blank lines."""
+    return [normalise_line(line) for line in text.split("\n") if line.strip()]
 
 
-def article_key(lines: Iterable[str], min_words: int, common: frozenset[int] = frozenset()) -> int:
-    """From the smallest hash of the document's lines of at least `min_words` words (of all
-    its lines when it has none) that are not in `common` (lines on many pages of the site);
-    when every one is common (copies of a widely repeated article), the smallest of them all.
-    Copies of one article share it with high probability."""
+def article_key(norms: Iterable[str], min_words: int, common: frozenset[int]) -> int:
+    """From the smallest hash of the document's normalised lines of at least `min_words`
+    words (of all its lines when it has none) that are not in `common` (lines on many pages
+    of the site); when every one is common (copies of a widely repeated article), the
+    smallest of them all. Copies of one article share it with high probability."""
     long: list[int] = []
     other: list[int] = []
-    for line in lines:
-        norm = normalise_line(line)
+    for norm in norms:
         if norm:
             (long if len(norm.split()) >= min_words else other).append(_hash(norm))
     candidates = long or other
@@ -110,7 +110,7 @@ class SiteLineFrequency:
 
     def count(self, text: str, site: str | None) -> None:
         if site:
-            self.docs.setdefault(site, Counter()).update(_line_hashes(text))
+            self.docs.setdefault(site, Counter()).update({_hash(n) for n in _norms(text)})
 
     def to_table(self) -> pa.Table:
         sites, hashes, docs = [], [], []
@@ -133,11 +133,8 @@ def site_lines(frequency: pa.Table, config: ChromeConfig) -> pa.Table:
     )
 
 
-def _by_site(table: pa.Table) -> dict[str, frozenset[int]]:
-    sites: dict[str, set[int]] = {}
-    for site, h in zip(table["site"].to_pylist(), table["line_hash"].to_pylist(), strict=True):
-        sites.setdefault(site, set()).add(h)
-    return {site: frozenset(hashes) for site, hashes in sites.items()}
+def _by_site(table: pa.Table) -> Mapping[str, frozenset[int]]:
+    return ChromeLines.from_columns(table.select(["site", "line_hash"]).to_pydict()).sites
 
 
 class ArticleLines:
@@ -154,15 +151,15 @@ class ArticleLines:
     def count(self, text: str, site: str | None) -> None:
         if not site:
             return
-        lines = [line for line in text.split("\n") if line.strip()]
-        if not lines:
+        norms = _norms(text)  # once: for the key and for the candidate lines
+        if not norms:
             return
         common = self.common.get(site, frozenset())
-        key = article_key(lines, self.config.article_key_words, common)
+        key = article_key(norms, self.config.article_key_words, common)
         self.rows.append((site, None, key))
         candidates = self.candidates.get(site)
         if candidates:
-            self.rows += ((site, h, key) for h in _line_hashes(text) & candidates)
+            self.rows += ((site, h, key) for h in {_hash(n) for n in norms} & candidates)
 
     def to_table(self) -> pa.Table:
         site, hashes, key = zip(*self.rows, strict=True) if self.rows else ((), (), ())
