@@ -34,7 +34,10 @@ neither counted nor changed.
 Counts are exact: the reduces are Arrow group-bys over 64-bit xxh3 hashes of normalised
 lines, never strings. Pass 1 stores one row per distinct (site, line) of a shard, some
 16 bytes per line of text; pass 2 only the lines that pass 1 found on `min_docs` pages (the
-candidates), plus one row per document for its site's article count.
+candidates), plus one row per document for its site's article count. A line's count depends
+only on rows with its hash, so a reduce over a large corpus can run one range of hashes at a
+time (`hash_ranges`), each part's rows read on their own: memory stays flat as the corpus
+grows, and the result is the same as in one go.
 """
 
 from __future__ import annotations
@@ -42,6 +45,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from itertools import pairwise
 from typing import Any
 
 import pyarrow as pa
@@ -118,7 +122,19 @@ class SiteLineFrequency:
             sites += [site] * len(counts)
             hashes += counts.keys()
             docs += counts.values()
-        return pa.table({"site": sites, "line_hash": hashes, "docs": docs}, FREQUENCY_SCHEMA)
+        table = pa.table({"site": sites, "line_hash": hashes, "docs": docs}, FREQUENCY_SCHEMA)
+        return table.sort_by("line_hash")  # a range of hashes is a run of rows
+
+
+def hash_ranges(parts: int) -> list[pc.Expression]:
+    """`parts` filters on `line_hash` that split the 64-bit hashes into equal ranges (rows
+    without a hash, pass 2's per-document rows, are in none)."""
+    bounds = [pa.scalar((2**64 * i) // parts, pa.uint64()) for i in range(parts)]
+    field = pc.field("line_hash")
+    return [(field >= lo) & (field < hi) for lo, hi in pairwise(bounds)] + [field >= bounds[-1]]
+
+
+ARTICLE_ROWS = pc.field("line_hash").is_null()  # pass 2's one row per document
 
 
 def site_lines(frequency: pa.Table, config: ChromeConfig) -> pa.Table:
@@ -163,21 +179,30 @@ class ArticleLines:
 
     def to_table(self) -> pa.Table:
         site, hashes, key = zip(*self.rows, strict=True) if self.rows else ((), (), ())
-        return pa.table({"site": site, "line_hash": hashes, "article": key}, ARTICLES_SCHEMA)
+        table = pa.table({"site": site, "line_hash": hashes, "article": key}, ARTICLES_SCHEMA)
+        return table.sort_by("line_hash")  # a range of hashes is a run of rows (nulls last)
 
 
-def chrome_lines(articles: pa.Table, config: ChromeConfig) -> ChromeLines:
-    """Reduce of pass 2 (every shard's ARTICLES_SCHEMA rows): per site, the lines seen with
-    at least `min_docs` distinct articles and at least `min_share` of the site's articles."""
-    is_site = pc.is_null(articles["line_hash"])
-    per_site = (
-        articles.filter(is_site)
+def site_articles(articles: pa.Table) -> pa.Table:
+    """Distinct articles per site, from pass 2's per-document rows (`ARTICLE_ROWS`)."""
+    return (
+        articles.filter(pc.is_null(articles["line_hash"]))
         .group_by("site")
         .aggregate([("article", "count_distinct")])
         .rename_columns(["site", "site_articles"])
     )
+
+
+def chrome_table(
+    articles: pa.Table, config: ChromeConfig, per_site: pa.Table | None = None
+) -> pa.Table:
+    """Reduce of pass 2 (ARTICLES_SCHEMA rows; `per_site` from `site_articles`, by default
+    from the same rows): per site, the lines seen with at least `min_docs` distinct articles
+    and at least `min_share` of the site's articles, as CHROME_SCHEMA rows."""
+    if per_site is None:
+        per_site = site_articles(articles)
     per_line = (
-        articles.filter(pc.invert(is_site))
+        articles.filter(pc.is_valid(articles["line_hash"]))
         .group_by(["site", "line_hash"])
         .aggregate([("article", "count_distinct")])
         .join(per_site, "site")
@@ -190,7 +215,13 @@ def chrome_lines(articles: pa.Table, config: ChromeConfig) -> ChromeLines:
             pc.multiply(pc.cast(per_line["site_articles"], pa.float64()), config.min_share),
         ),
     )
-    return ChromeLines(_by_site(per_line.filter(keep)))
+    chrome = per_line.filter(keep).select(["site", "line_hash"]).cast(CHROME_SCHEMA)
+    return chrome.sort_by([("site", "ascending"), ("line_hash", "ascending")])
+
+
+def chrome_lines(articles: pa.Table, config: ChromeConfig) -> ChromeLines:
+    """`chrome_table`, as the decision a ChromeStripper uses."""
+    return ChromeLines.from_columns(chrome_table(articles, config).to_pydict())
 
 
 def find_chrome(docs: Iterable[tuple[str, str | None]], config: ChromeConfig) -> ChromeLines:

@@ -12,6 +12,7 @@ from typing import Any, Literal, NamedTuple
 from urllib.parse import urlsplit
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from cleaners.decoding import declared_charset, decode_bytes, without_lone_surrogates
@@ -392,11 +393,11 @@ def batched(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
         yield batch
 
 
-def write_table(table: pa.Table, path: Path) -> None:
+def write_table(table: pa.Table, path: Path, row_group_rows: int | None = None) -> None:
     """Written whole or not at all: a file that exists is complete (resume relies on it)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_name(f".{path.name}.{os.getpid()}.partial")
-    pq.write_table(table, partial, compression="zstd")
+    pq.write_table(table, partial, compression="zstd", row_group_size=row_group_rows)
     os.replace(partial, path)
 
 
@@ -415,5 +416,14 @@ def read_batches(path: Path, rows: int, columns: list[str] | None = None) -> Ite
         yield pa.Table.from_batches([batch])
 
 
-def read_table(path: Path, columns: list[str] | None = None) -> pa.Table:
-    return pq.read_table(path, columns=columns)
+def read_table(
+    path: Path, columns: list[str] | None = None, where: pc.Expression | None = None
+) -> pa.Table:
+    """A Parquet file, or its rows that match `where` (row groups whose statistics rule
+    them out are not read)."""
+    return pq.read_table(path, columns=columns, filters=where)
+
+
+def count_rows(paths: Iterable[Path]) -> int:
+    """Rows of Parquet files, from their footers."""
+    return sum(pq.read_metadata(path).num_rows for path in paths)

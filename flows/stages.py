@@ -15,6 +15,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from cleaners.chrome import (
+    ARTICLE_ROWS,
     ARTICLES_SCHEMA,
     CHROME_SCHEMA,
     FREQUENCY_SCHEMA,
@@ -22,7 +23,9 @@ from cleaners.chrome import (
     ChromeLines,
     ChromeStripper,
     SiteLineFrequency,
-    chrome_lines,
+    chrome_table,
+    hash_ranges,
+    site_articles,
     site_lines,
 )
 from cleaners.config import Config
@@ -37,6 +40,7 @@ from flows.io import (
     Shard,
     TableWriter,
     batched,
+    count_rows,
     documents_to_table,
     fingerprint_schema,
     read_batches,
@@ -49,6 +53,8 @@ from flows.output import STAGING
 from flows.report import ShardReport
 
 BATCH = 1000  # documents in memory at once within a shard
+PART_ROWS = 2_000_000  # stored chrome rows a reduce holds at once (some 40 bytes each)
+STORED_ROW_GROUP = 16_384  # rows per row group of chrome's stored tables (sorted by hash)
 
 
 def clean(shard: Shard, config: Config, out: str, line_frequency: str | None) -> int:
@@ -66,17 +72,21 @@ def clean(shard: Shard, config: Config, out: str, line_frequency: str | None) ->
                         frequency.count(doc.text, doc.site)
             writer.write(documents_to_table(batch))
         if line_frequency:
-            write_table(frequency.to_table(), Path(line_frequency))
+            write_table(frequency.to_table(), Path(line_frequency), STORED_ROW_GROUP)
     return writer.rows
 
 
-def frequent_lines(frequencies: list[str], config: Config, out: str) -> int:
+def frequent_lines(
+    frequencies: list[str], config: Config, out: str, part_rows: int = PART_ROWS
+) -> int:
     """Add up the shards' line frequencies: each site's lines on many of its pages (no
-    article keys; the candidates for chrome). Returns how many."""
-    tables = [read_table(Path(p)) for p in frequencies] or [FREQUENCY_SCHEMA.empty_table()]
-    lines = site_lines(pa.concat_tables(tables), config.chrome)
-    write_table(lines, Path(out))
-    return lines.num_rows
+    article keys; the candidates for chrome). One range of line hashes at a time, so at most
+    about `part_rows` stored rows are in memory. Returns how many."""
+    paths = [Path(p) for p in frequencies]
+    with TableWriter(Path(out), FREQUENCY_SCHEMA) as writer:
+        for part in hash_ranges(_parts(paths, part_rows)):
+            writer.write(site_lines(_read_part(paths, part, FREQUENCY_SCHEMA), config.chrome))
+    return writer.rows
 
 
 def count_chrome(cleaned: str, frequent: str, config: Config, out: str) -> None:
@@ -86,15 +96,28 @@ def count_chrome(cleaned: str, frequent: str, config: Config, out: str) -> None:
         live = table.filter(pc.is_null(table["reason"]))
         for text, site in zip(live["text"].to_pylist(), live["site"].to_pylist(), strict=True):
             articles.count(text, site)
-    write_table(articles.to_table(), Path(out))
+    write_table(articles.to_table(), Path(out), STORED_ROW_GROUP)
 
 
-def chrome(articles: list[str], config: Config, out: str) -> int:
-    """Decide each site's chrome lines from every shard's articles. Returns how many."""
-    tables = [read_table(Path(p)) for p in articles] or [ARTICLES_SCHEMA.empty_table()]
-    lines = chrome_lines(pa.concat_tables(tables), config.chrome)
-    write_table(pa.table(lines.to_columns(), schema=CHROME_SCHEMA), Path(out))
-    return sum(len(hashes) for hashes in lines.sites.values())
+def chrome(articles: list[str], config: Config, out: str, part_rows: int = PART_ROWS) -> int:
+    """Decide each site's chrome lines from every shard's articles, one range of line hashes
+    at a time (each site's article count first). Returns how many."""
+    paths = [Path(p) for p in articles]
+    per_site = site_articles(_read_part(paths, ARTICLE_ROWS, ARTICLES_SCHEMA))
+    with TableWriter(Path(out), CHROME_SCHEMA) as writer:
+        for part in hash_ranges(_parts(paths, part_rows)):
+            rows = _read_part(paths, part, ARTICLES_SCHEMA)
+            writer.write(chrome_table(rows, config.chrome, per_site))
+    return writer.rows
+
+
+def _parts(paths: list[Path], part_rows: int) -> int:
+    return max(1, -(-count_rows(paths) // part_rows))
+
+
+def _read_part(paths: list[Path], where: pc.Expression, schema: pa.Schema) -> pa.Table:
+    """The rows of every file that match `where` (an empty table of `schema` when none)."""
+    return pa.concat_tables([schema.empty_table()] + [read_table(p, where=where) for p in paths])
 
 
 def strip_chrome(cleaned: str, chrome_lines: str, out: str) -> int:

@@ -1,0 +1,72 @@
+"""The corpus-wide reduces read their inputs one range of hashes at a time: the result must not
+depend on how many parts they are split into, and must be what the in-memory passes find."""
+
+import pyarrow.parquet as pq
+
+from cleaners.chrome import ArticleLines, SiteLineFrequency, find_chrome
+from cleaners.config import Config
+from flows import stages
+from flows.io import count_rows, write_table
+
+CONFIG = Config.load()
+
+
+def _shards(docs: list[dict], n: int) -> list[list[dict]]:
+    return [docs[i::n] for i in range(n)]
+
+
+def _write_frequencies(shards: list[list[dict]], folder) -> list[str]:
+    paths = []
+    for i, shard in enumerate(shards):
+        frequency = SiteLineFrequency()
+        for doc in shard:
+            frequency.count(doc["text"], doc["site"])
+        path = folder / f"frequency-{i}.parquet"
+        write_table(frequency.to_table(), path, stages.STORED_ROW_GROUP)
+        paths.append(str(path))
+    return paths
+
+
+def _rows(path) -> list[tuple]:
+    table = pq.read_table(path)
+    return sorted(zip(*(table[c].to_pylist() for c in table.column_names), strict=True))
+
+
+def test_chrome_reduces_in_parts_equal_one_pass_and_the_in_memory_passes(
+    generated_site_corpus, tmp_path
+):
+    docs, _ = generated_site_corpus
+    shards = _shards(docs, 4)
+    frequencies = _write_frequencies(shards, tmp_path)
+    parts_rows = 60
+    assert count_rows(frequencies) > 5 * parts_rows  # so the reduce runs in several parts
+
+    whole, split = tmp_path / "whole.parquet", tmp_path / "split.parquet"
+    found = stages.frequent_lines(frequencies, CONFIG, str(whole))
+    assert stages.frequent_lines(frequencies, CONFIG, str(split), part_rows=parts_rows) == found
+    assert found > 0 and _rows(split) == _rows(whole)
+
+    articles = []
+    for i, shard in enumerate(shards):
+        counter = ArticleLines(pq.read_table(whole), CONFIG.chrome)
+        for doc in shard:
+            counter.count(doc["text"], doc["site"])
+        path = tmp_path / f"articles-{i}.parquet"
+        write_table(counter.to_table(), path, stages.STORED_ROW_GROUP)
+        articles.append(str(path))
+    one, parts = tmp_path / "chrome-one.parquet", tmp_path / "chrome-parts.parquet"
+    chrome_found = stages.chrome(articles, CONFIG, str(one))
+    assert stages.chrome(articles, CONFIG, str(parts), part_rows=parts_rows) == chrome_found
+    assert chrome_found > 0 and _rows(parts) == _rows(one)
+
+    in_memory = find_chrome([(d["text"], d["site"]) for d in docs], CONFIG.chrome)
+    expected = sorted((s, h) for s, hashes in in_memory.sites.items() for h in hashes)
+    assert _rows(parts) == expected
+
+
+def test_a_reduce_over_no_rows_writes_an_empty_decision(tmp_path):
+    empty = tmp_path / "empty.parquet"
+    write_table(stages.ARTICLES_SCHEMA.empty_table(), empty)
+    out = tmp_path / "chrome.parquet"
+    assert stages.chrome([str(empty)], CONFIG, str(out)) == 0
+    assert pq.read_table(out).num_rows == 0
