@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import shutil
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -59,21 +59,29 @@ def check_index(out: Path, config: DedupConfig) -> None:
         )
 
 
-def read_index(folder: Path, superseded: set[str]) -> list[pa.Table]:
-    """The index's rows, file by file, without the documents this run has again (a doc_id
-    that is in this run's input is that document, decided afresh, not a duplicate of it)."""
-    tables = []
+class IndexPart(NamedTuple):
+    """One file of the previous index, and which of its rows still stand."""
+
+    path: Path
+    standing: pa.Array  # bool, row for row
+
+
+def read_index(folder: Path, superseded: set[str]) -> list[IndexPart]:
+    """The index's files, each with its rows minus the documents this run has again (a
+    doc_id that is in this run's input is that document, decided afresh, not a duplicate of
+    it). Only the ids are read here."""
+    gone_ids = pa.array(sorted(superseded), pa.string())
+    parts = []
     for path in index_parts(folder):
-        table = read_table(path)
-        gone = pc.is_in(table["doc_id"], pa.array(sorted(superseded), pa.string()))
-        tables.append(table.filter(pc.invert(gone)))
-    return tables
+        ids = read_table(path, columns=["doc_id"])["doc_id"]
+        parts.append(IndexPart(path, pc.invert(pc.is_in(ids, gone_ids)).combine_chunks()))
+    return parts
 
 
 def write_index(
     folder: Path,
     config: DedupConfig,
-    prior: list[pa.Table],
+    prior: list[IndexPart],
     shards: list[tuple[str, list[str], list[bool]]],
 ) -> dict[str, int]:
     """The merged index: the earlier rows still standing, then this run's kept documents
@@ -88,15 +96,17 @@ def write_index(
             write_table(table.cast(schema), folder / f"part-{parts:05d}.parquet")
             parts += 1
 
-    for table in prior:
-        part(table)
+    earlier = 0
+    for path, standing in prior:
+        rows = read_table(path).filter(standing)
+        earlier += rows.num_rows
+        part(rows)
     added = 0
     for path, ids, kept in shards:
         table = read_table(Path(path)).set_column(0, "doc_id", pa.array(ids, pa.string()))
         rows = table.filter(pa.array(kept, pa.bool_()))
         added += rows.num_rows
         part(rows)
-    earlier = sum(t.num_rows for t in prior)
     return {"earlier": earlier, "added": added, "documents": earlier + added}
 
 

@@ -29,7 +29,14 @@ from cleaners.chrome import (
     site_lines,
 )
 from cleaners.config import Config
-from cleaners.dedup.deduplicator import Clusters, Deduplicator, Fingerprints, fingerprint, hasher
+from cleaners.dedup.deduplicator import (
+    Clusters,
+    Deduplicator,
+    Fingerprints,
+    SignatureLoader,
+    fingerprint,
+    hasher,
+)
 from cleaners.dedup.settings import bands_and_rows
 from cleaners.pipeline import EMPTY, DocumentCleaner
 from flows.dedup_index import INDEX, copy_index, read_index, write_index
@@ -187,35 +194,61 @@ def _fingerprint_table(
 
 
 def read_fingerprints(table: pa.Table, live: pa.Array | pa.ChunkedArray | None) -> Fingerprints:
-    """The live rows (all, with live None) of a fingerprints or dedup index table as arrays."""
+    """The live rows (all, with live None) of a fingerprints or dedup index table as arrays
+    (signatures None when the table was read without them)."""
     rows = table if live is None else table.filter(live)
-
-    def matrix(column: str) -> np.ndarray:
-        values = rows[column].combine_chunks()
-        width = values.type.list_size
-        return values.flatten().to_numpy().reshape(-1, width)
-
     return Fingerprints(
         keys=rows["key"].to_pylist(),
         lengths=rows["length"].to_numpy(),
-        signatures=matrix("signature"),
-        bands=matrix("bands"),
+        signatures=_matrix(rows["signature"]) if "signature" in rows.column_names else None,
+        bands=_matrix(rows["bands"]),
     )
+
+
+def _matrix(column: pa.ChunkedArray) -> np.ndarray:
+    values = column.combine_chunks()
+    return values.flatten().to_numpy().reshape(-1, values.type.list_size)
+
+
+WITHOUT_SIGNATURES = ["doc_id", "source", "key", "length", "bands"]
+
+
+def signature_loader(files: list[tuple[Path, pa.Array]], num_perm: int) -> SignatureLoader:
+    """Signatures by row number over the live rows of `files` (path, live mask) in order,
+    read one file at a time and only from the files that have a row asked for."""
+
+    def load(rows: np.ndarray) -> np.ndarray:
+        out = np.empty((len(rows), num_perm), dtype=np.uint32)
+        start, filled = 0, 0
+        for path, live in files:
+            where = np.flatnonzero(live.to_numpy(zero_copy_only=False))
+            mine = rows[filled : filled + np.searchsorted(rows[filled:], start + len(where))]
+            if len(mine):
+                column = read_table(path, columns=["signature"])["signature"]
+                out[filled : filled + len(mine)] = _matrix(column.take(where[mine - start]))
+            filled += len(mine)
+            start += len(where)
+        return out
+
+    return load
 
 
 def cluster(fingerprint_paths: list[str], config: Config, work: str, index: str | None) -> dict:
     """Decide every row's final doc_id and cluster; one decisions file per shard. With the
     dedup on, the documents kept by earlier runs into the same output (the index folder
     `index`, when there is one) take part as fixed representatives, and the new index (them
-    plus what this run keeps) is written into the staging folder. Returns the decisions'
-    paths and a summary of the index."""
+    plus what this run keeps) is written into the staging folder. Signatures stay on disk
+    but for the documents that share a band with another. Returns the decisions' paths and
+    a summary of the index."""
     dedup = Deduplicator(config.dedup)
     seen: set[str] = set()
     shards: list[tuple[list[str], list[int | None]]] = []  # ids, row in dedup (None: not deduped)
+    signed: list[tuple[Path, pa.Array]] = []  # where the signatures are, in the order added
     for path in fingerprint_paths:
-        table = read_table(Path(path))
+        table = read_table(Path(path), columns=WITHOUT_SIGNATURES)
         ids = unique_ids(table["doc_id"].to_pylist(), table["source"].to_pylist(), seen)
         live = pc.is_valid(table["key"]) if config.dedup.enabled else pa.repeat(False, len(ids))
+        live = live.combine_chunks() if isinstance(live, pa.ChunkedArray) else live
         rows: list[int | None] = []
         next_row = len(dedup.doc_ids)
         for ok in live.to_pylist():
@@ -225,11 +258,14 @@ def cluster(fingerprint_paths: list[str], config: Config, work: str, index: str 
         if config.dedup.enabled:
             kept_ids = [doc_id for doc_id, row in zip(ids, rows, strict=True) if row is not None]
             dedup.add(kept_ids, read_fingerprints(table, live))
+            signed.append((Path(path), live))
+        del table
     staging_index = Path(work) / STAGING / INDEX
     prior = read_index(Path(index), seen) if index and config.dedup.enabled else []
-    for table in prior:
+    for path, standing in prior:
+        table = read_table(path, columns=WITHOUT_SIGNATURES).filter(standing)
         dedup.add_prior(table["doc_id"].to_pylist(), read_fingerprints(table, None))
-    clusters = dedup.resolve()
+    clusters = dedup.resolve(signature_loader(list(prior) + signed, config.dedup.num_perm))
     decisions = []
     for path, (ids, rows) in zip(fingerprint_paths, shards, strict=True):
         out = Path(work) / "decisions" / Path(path).name

@@ -28,17 +28,20 @@ def band_keys(signatures: np.ndarray, bands: int, rows: int) -> np.ndarray:
 
 def candidate_pairs(keys: np.ndarray) -> np.ndarray:
     """(i, j) pairs with i < j that share a key in some band; as an (n, 2) int64 array,
-    sorted and without repeats."""
+    sorted and without repeats. One band at a time: the temporaries are a column, not the
+    whole (n, bands) matrix."""
     n = keys.shape[0]
     if n < 2:
         return np.empty((0, 2), dtype=np.int64)
-    orders = np.argsort(keys, axis=0, kind="stable").T.copy()  # per band: rows by key
-    columns = np.ascontiguousarray(keys.T)
-    count = _bucket_pairs(columns, orders, None)
-    pairs = np.empty((count, 2), dtype=np.int64)
-    _bucket_pairs(columns, orders, pairs)
-    codes = np.unique(pairs[:, 0] * n + pairs[:, 1])
-    return np.stack([codes // n, codes % n], axis=1)
+    codes = []
+    for band in range(keys.shape[1]):
+        column = np.ascontiguousarray(keys[:, band])[None, :]
+        order = np.argsort(column[0], kind="stable")[None, :]
+        pairs = np.empty((_bucket_pairs(column, order, None), 2), dtype=np.int64)
+        _bucket_pairs(column, order, pairs)
+        codes.append(np.unique(pairs[:, 0] * n + pairs[:, 1]))
+    unique = np.unique(np.concatenate(codes))
+    return np.stack([unique // n, unique % n], axis=1)
 
 
 @njit(cache=True, nogil=True)

@@ -1,12 +1,16 @@
 """The corpus-wide reduces read their inputs one range of hashes at a time: the result must not
 depend on how many parts they are split into, and must be what the in-memory passes find."""
 
+import pyarrow as pa
 import pyarrow.parquet as pq
 
 from cleaners.chrome import ArticleLines, SiteLineFrequency, find_chrome
 from cleaners.config import Config
+from cleaners.dedup.deduplicator import Deduplicator
+from cleaners.document import Document
+from cleaners.pipeline import EMPTY
 from flows import stages
-from flows.io import count_rows, write_table
+from flows.io import count_rows, documents_to_table, write_table
 
 CONFIG = Config.load()
 
@@ -70,3 +74,33 @@ def test_a_reduce_over_no_rows_writes_an_empty_decision(tmp_path):
     out = tmp_path / "chrome.parquet"
     assert stages.chrome([str(empty)], CONFIG, str(out)) == 0
     assert pq.read_table(out).num_rows == 0
+
+
+def test_the_cluster_stage_loads_signatures_from_the_files_it_was_given(
+    generated_site_corpus, tmp_path
+):
+    """Shards with rejected rows between live ones: the stage (signatures read back from each
+    file for the rows that need them) decides what a Deduplicator holding them all does."""
+    docs, _ = generated_site_corpus
+    documents = [
+        Document(
+            d["id"], f"gen:{i}", d["text"], site=d["site"], reason=EMPTY if i % 7 == 3 else None
+        )
+        for i, d in enumerate(docs)
+    ]
+    paths = []
+    for i, shard in enumerate(_shards(documents, 3)):
+        cleaned, prints = tmp_path / f"cleaned-{i}.parquet", tmp_path / f"prints-{i}.parquet"
+        write_table(documents_to_table(shard), cleaned)
+        stages.fingerprints(str(cleaned), CONFIG, str(prints))
+        paths.append(str(prints))
+    result = stages.cluster(paths, CONFIG, str(tmp_path / "work"), None)
+    decided = pa.concat_tables(pq.read_table(p) for p in result["decisions"])
+
+    live = [d for shard in _shards(documents, 3) for d in shard if d.reason is None]
+    held = Deduplicator(CONFIG.dedup)
+    held.add_texts([d.doc_id for d in live], [d.text for d in live])
+    expected = dict(zip(held.resolve().doc_ids, held.resolve().cluster_id, strict=True))
+    got = {row["doc_id"]: row["cluster_id"] for row in decided.to_pylist() if row["cluster_id"]}
+    assert got == expected
+    assert len(got) < len(docs) and sum(k != v for k, v in got.items()) > 10

@@ -1,8 +1,20 @@
+from dataclasses import replace
+
 import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from cleaners.config import DedupConfig
 from cleaners.dedup.clusters import rank_order, star_clusters
-from cleaners.dedup.deduplicator import EXACT, NEAR, Deduplicator, fingerprint
+from cleaners.dedup.deduplicator import (
+    EXACT,
+    NEAR,
+    Deduplicator,
+    Fingerprints,
+    fingerprint,
+    first_of_groups,
+)
 
 BASE = (
     "Delegations from both sides arrived in Geneva on Monday for a new round of talks, "
@@ -114,3 +126,114 @@ def test_nothing_to_dedup():
     dedup = Deduplicator(DedupConfig())
     dedup.add_texts([], [])
     assert dedup.resolve().doc_ids == []
+
+
+def _generated(docs: list[dict], config: DedupConfig) -> list[tuple[list[str], Fingerprints]]:
+    texts = [d["text"] for d in docs] + [d["text"].upper() for d in docs[:20]]  # exact copies
+    ids = [d["id"] for d in docs] + [f"{d['id']}-copy" for d in docs[:20]]
+    return [(ids[i : i + 64], fingerprint(texts[i : i + 64], config)) for i in range(0, 320, 64)]
+
+
+def test_signatures_loaded_at_the_end_give_the_same_clusters(generated_site_corpus):
+    """The flow adds fingerprints without signatures and loads those of documents that share
+    a band; the decisions must be those of signatures held from the start."""
+    docs, _ = generated_site_corpus
+    config = DedupConfig()
+    parts = _generated(docs, config)
+    held = Deduplicator(config)
+    for ids, prints in parts:
+        held.add(ids, prints)
+    everything = np.concatenate([p.signatures for _, p in parts])
+    asked: list[np.ndarray] = []
+
+    def load(rows: np.ndarray) -> np.ndarray:
+        asked.append(rows)
+        return everything[rows]
+
+    lazy = Deduplicator(config)
+    for ids, prints in parts:
+        lazy.add(ids, _without(prints))
+    expected, got = held.resolve(), lazy.resolve(load)
+    assert got == expected
+    assert sum(r is not None for r in got.reason) > 20  # duplicates were found
+    (rows,) = asked
+    assert 0 < len(rows) < len(everything) and (np.diff(rows) > 0).all()
+
+
+def _without(prints: Fingerprints) -> Fingerprints:
+    return replace(prints, signatures=None)
+
+
+def test_without_signatures_and_no_loader_is_an_error():
+    dedup = Deduplicator(DedupConfig())
+    dedup.add(["a", "b"], _without(fingerprint([BASE, OTHER], DedupConfig())))
+    with pytest.raises(ValueError, match="load_signatures"):
+        dedup.resolve()
+
+
+@given(st.lists(st.tuples(st.integers(0, 3), st.integers(0, 2)), max_size=40), st.randoms())
+def test_each_row_leads_to_the_best_ranked_row_with_its_key(keys, rng):
+    """first_of_groups against a plain dict walk in rank order."""
+    order = list(range(len(keys)))
+    rng.shuffle(order)
+    rank = np.empty(len(keys), dtype=np.int64)
+    rank[order] = np.arange(len(keys))
+    expected: dict[tuple[int, int], int] = {}
+    for i in order:
+        expected.setdefault(keys[i], i)
+    matrix = np.array(keys, dtype=np.uint64).reshape(len(keys), 2)
+    got = first_of_groups(matrix, rank)
+    assert got.tolist() == [expected[k] for k in keys]
+
+
+def reference_representatives(ids, prints: Fingerprints, config: DedupConfig) -> list[int]:
+    """The decision in plain Python: exact groups by key (longest, then smallest id, leads),
+    leads sharing a band key are candidates, kept at estimated Jaccard >= threshold, then
+    best first each lead joins the most similar representative of a decided neighbour."""
+    n = len(ids)
+    order = sorted(range(n), key=lambda i: (-int(prints.lengths[i]), ids[i]))
+    lead: dict[bytes, int] = {}
+    for i in order:
+        lead.setdefault(prints.keys[i], i)
+    leads = [i for i in order if lead[prints.keys[i]] == i]
+    buckets: dict[tuple[int, int], list[int]] = {}
+    for i in leads:
+        for band, key in enumerate(prints.bands[i].tolist()):
+            buckets.setdefault((band, key), []).append(i)
+
+    def jaccard(a: int, b: int) -> float:
+        return float((prints.signatures[a] == prints.signatures[b]).mean())
+
+    neighbours: dict[int, set[int]] = {i: set() for i in leads}
+    for members in buckets.values():
+        assert len(members) <= 64  # else the kernel links a star and a chain, not all pairs
+        for a in members:
+            for b in members:
+                if a != b and jaccard(a, b) >= config.threshold:
+                    neighbours[a].add(b)
+    rep: dict[int, int] = {}
+    for x in leads:  # best first
+        best, best_sim = x, -1.0
+        for y in neighbours[x]:
+            if y in rep:
+                r = rep[y]
+                sim = jaccard(x, r)
+                if sim > best_sim or (sim == best_sim and order.index(r) < order.index(best)):
+                    best, best_sim = r, sim
+        rep[x] = best if best_sim >= config.threshold else x
+    return [rep[lead[prints.keys[i]]] for i in range(n)]
+
+
+def test_decisions_match_a_plain_reference(generated_site_corpus):
+    docs, _ = generated_site_corpus
+    config = DedupConfig()
+    parts = _generated(docs, config)
+    ids = [i for part_ids, _ in parts for i in part_ids]
+    prints = fingerprint([d["text"] for d in docs] + [d["text"].upper() for d in docs[:20]], config)
+    dedup = Deduplicator(config)
+    for part_ids, part in parts:
+        dedup.add(part_ids, _without(part))
+    got = dedup.resolve(lambda rows: prints.signatures[rows])
+    expected = reference_representatives(ids, prints, config)
+    assert got.cluster_id == [ids[r] for r in expected]
+    assert sum(r is not None for r in got.reason) > 20
