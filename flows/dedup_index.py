@@ -12,6 +12,7 @@ import shutil
 from pathlib import Path
 from typing import Any, NamedTuple
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
@@ -66,11 +67,11 @@ class IndexPart(NamedTuple):
     standing: pa.Array  # bool, row for row
 
 
-def read_index(folder: Path, superseded: set[str]) -> list[IndexPart]:
+def read_index(folder: Path, superseded: pa.ChunkedArray) -> list[IndexPart]:
     """The index's files, each with its rows minus the documents this run has again (a
     doc_id that is in this run's input is that document, decided afresh, not a duplicate of
     it). Only the ids are read here."""
-    gone_ids = pa.array(sorted(superseded), pa.string())
+    gone_ids = pc.unique(superseded)
     parts = []
     for path in index_parts(folder):
         ids = read_table(path, columns=["doc_id"])["doc_id"]
@@ -82,7 +83,7 @@ def write_index(
     folder: Path,
     config: DedupConfig,
     prior: list[IndexPart],
-    shards: list[tuple[str, list[str], list[bool]]],
+    shards: list[tuple[str, pa.ChunkedArray, np.ndarray]],
 ) -> dict[str, int]:
     """The merged index: the earlier rows still standing, then this run's kept documents
     (shard by shard: fingerprints path, final doc ids, kept mask). Returns counts."""
@@ -103,7 +104,7 @@ def write_index(
         part(rows)
     added = 0
     for path, ids, kept in shards:
-        table = read_table(Path(path)).set_column(0, "doc_id", pa.array(ids, pa.string()))
+        table = read_table(Path(path)).set_column(0, "doc_id", ids)
         rows = table.filter(pa.array(kept, pa.bool_()))
         added += rows.num_rows
         part(rows)

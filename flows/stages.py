@@ -6,6 +6,7 @@ small return values. The Prefect tasks in clean_corpus.py only call them.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
@@ -30,7 +31,6 @@ from cleaners.chrome import (
 )
 from cleaners.config import Config
 from cleaners.dedup.deduplicator import (
-    Clusters,
     Deduplicator,
     Fingerprints,
     SignatureLoader,
@@ -198,11 +198,20 @@ def read_fingerprints(table: pa.Table, live: pa.Array | pa.ChunkedArray | None) 
     (signatures None when the table was read without them)."""
     rows = table if live is None else table.filter(live)
     return Fingerprints(
-        keys=rows["key"].to_pylist(),
+        keys=_key_block(rows["key"]),
         lengths=rows["length"].to_numpy(),
         signatures=_matrix(rows["signature"]) if "signature" in rows.column_names else None,
         bands=_matrix(rows["bands"]),
     )
+
+
+def _key_block(column: pa.ChunkedArray) -> np.ndarray:
+    """16-byte keys (no nulls) as an (n, 2) uint64 array, straight from Arrow's buffer."""
+    keys = column.combine_chunks()
+    if keys.null_count:
+        raise ValueError("a fingerprint key is missing")
+    data = np.frombuffer(keys.buffers()[1], dtype=np.uint64)
+    return data[2 * keys.offset : 2 * (keys.offset + len(keys))].reshape(-1, 2).copy()
 
 
 def _matrix(column: pa.ChunkedArray) -> np.ndarray:
@@ -237,82 +246,102 @@ def cluster(fingerprint_paths: list[str], config: Config, work: str, index: str 
     """Decide every row's final doc_id and cluster; one decisions file per shard. With the
     dedup on, the documents kept by earlier runs into the same output (the index folder
     `index`, when there is one) take part as fixed representatives, and the new index (them
-    plus what this run keeps) is written into the staging folder. Signatures stay on disk
-    but for the documents that share a band with another. Returns the decisions' paths and
-    a summary of the index."""
-    dedup = Deduplicator(config.dedup)
-    seen: set[str] = set()
-    shards: list[tuple[list[str], list[int | None]]] = []  # ids, row in dedup (None: not deduped)
-    signed: list[tuple[Path, pa.Array]] = []  # where the signatures are, in the order added
-    for path in fingerprint_paths:
-        table = read_table(Path(path), columns=WITHOUT_SIGNATURES)
-        ids = unique_ids(table["doc_id"].to_pylist(), table["source"].to_pylist(), seen)
-        live = pc.is_valid(table["key"]) if config.dedup.enabled else pa.repeat(False, len(ids))
-        live = live.combine_chunks() if isinstance(live, pa.ChunkedArray) else live
-        rows: list[int | None] = []
-        next_row = len(dedup.doc_ids)
-        for ok in live.to_pylist():
-            rows.append(next_row if ok else None)
-            next_row += ok
-        shards.append((ids, rows))
-        if config.dedup.enabled:
-            kept_ids = [doc_id for doc_id, row in zip(ids, rows, strict=True) if row is not None]
-            dedup.add(kept_ids, read_fingerprints(table, live))
-            signed.append((Path(path), live))
+    plus what this run keeps) is written into the staging folder. Ids stay Arrow arrays and
+    signatures stay on disk but for the documents that share a band with another: memory is
+    some 200 bytes a document. Returns the decisions' paths and a summary of the index."""
+    paths = [Path(p) for p in fingerprint_paths]
+    enabled = config.dedup.enabled
+    read: list[tuple[pa.ChunkedArray, pa.Array, Fingerprints | None]] = []  # ids, live, prints
+    for path in paths:
+        table = read_table(path, columns=WITHOUT_SIGNATURES)
+        live = pc.is_valid(table["key"]).combine_chunks()
+        if not enabled:
+            live = pa.array(np.zeros(len(live), dtype=np.bool_))
+        read.append((table["doc_id"], live, read_fingerprints(table, live) if enabled else None))
         del table
+    final_ids = unique_ids(
+        [ids for ids, _, _ in read], lambda k: read_table(paths[k], columns=["source"])["source"]
+    )
+    dedup = Deduplicator(config.dedup)
+    shards: list[tuple[pa.ChunkedArray, np.ndarray]] = []  # ids, row in dedup (-1: not deduped)
+    signed: list[tuple[Path, pa.Array]] = []  # where the signatures are, in the order added
+    for path, ids, (_, live, prints) in zip(paths, final_ids, read, strict=True):
+        mask = live.to_numpy(zero_copy_only=False)
+        shards.append((ids, np.where(mask, dedup.size + np.cumsum(mask) - 1, -1)))
+        if prints is not None:
+            dedup.add(ids.filter(live), prints)
+            signed.append((path, live))
+    del read
     staging_index = Path(work) / STAGING / INDEX
-    prior = read_index(Path(index), seen) if index and config.dedup.enabled else []
+    every_id = pa.chunked_array([c for ids in final_ids for c in ids.chunks], pa.string())
+    prior = read_index(Path(index), every_id) if index and enabled else []
     for path, standing in prior:
         table = read_table(path, columns=WITHOUT_SIGNATURES).filter(standing)
-        dedup.add_prior(table["doc_id"].to_pylist(), read_fingerprints(table, None))
+        dedup.add_prior(table["doc_id"], read_fingerprints(table, None))
     clusters = dedup.resolve(signature_loader(list(prior) + signed, config.dedup.num_perm))
     decisions = []
-    for path, (ids, rows) in zip(fingerprint_paths, shards, strict=True):
-        out = Path(work) / "decisions" / Path(path).name
-        write_table(_decisions_table(ids, rows, clusters), out)
+    for path, (ids, rows) in zip(paths, shards, strict=True):
+        out = Path(work) / "decisions" / path.name
+        write_table(pa.table({"doc_id": ids, **clusters.columns(rows)}).cast(DECISIONS_SCHEMA), out)
         decisions.append(str(out))
-    if not config.dedup.enabled:
+    if not enabled:
         summary = copy_index(Path(index) if index else None, staging_index)
     else:
-        kept = clusters.kept
+        kept = np.append(clusters.kept, False)  # rows -1 (not deduped) are not kept
         summary = write_index(
             staging_index,
             config.dedup,
             prior,
-            [
-                (path, ids, [row is not None and kept[row] for row in rows])
-                for path, (ids, rows) in zip(fingerprint_paths, shards, strict=True)
-            ],
+            [(str(path), ids, kept[rows]) for path, (ids, rows) in zip(paths, shards, strict=True)],
         )
     return {"decisions": decisions, "index": summary}
 
 
-def unique_ids(ids: list[str], sources: list[str], seen: set[str]) -> list[str]:
-    """Stated rule: the first document with an id keeps it; a later one becomes id@source."""
-    unique = []
-    for doc_id, source in zip(ids, sources, strict=True):
-        if doc_id in seen:
-            doc_id = f"{doc_id}@{source}"
-        seen.add(doc_id)
-        unique.append(doc_id)
-    return unique
+def unique_ids(
+    ids: list[pa.ChunkedArray], sources: Callable[[int], pa.ChunkedArray]
+) -> list[pa.ChunkedArray]:
+    """Stated rule: the first document with an id keeps it; a later one becomes id@source.
+    Only shards holding a repeated id are walked in Python (`sources(k)`: shard k's)."""
+    every = pa.chunked_array([c for shard in ids for c in shard.chunks], pa.string())
+    counts = pc.value_counts(every)
+    repeated = counts.field("values").filter(pc.greater(counts.field("counts"), 1))
+    if not len(repeated):
+        return ids
+    seen: set[str] = set()
+    renamed: list[str] = []
+    out = []
+    for k, shard in enumerate(ids):
+        hits = np.flatnonzero(pc.is_in(shard, repeated).to_numpy(zero_copy_only=False))
+        if not len(hits):
+            out.append(shard)
+            continue
+        values, shard_sources = shard.to_pylist(), sources(k).to_pylist()
+        for i in hits.tolist():
+            if values[i] in seen:
+                values[i] = f"{values[i]}@{shard_sources[i]}"
+                renamed.append(values[i])
+            else:
+                seen.add(values[i])
+        out.append(pa.chunked_array([pa.array(values, pa.string())]))
+    if pc.any(pc.is_in(every, pa.array(renamed, pa.string()))).as_py():
+        return _unique_ids_in_order(ids, sources)  # a new id is another's: the rule row by row
+    return out
 
 
-def _decisions_table(ids: list[str], rows: list[int | None], clusters: Clusters) -> pa.Table:
-    def column(values: list) -> list:
-        return [None if r is None else values[r] for r in rows]
-
-    return pa.table(
-        {
-            "doc_id": ids,
-            "cluster_id": column(clusters.cluster_id),
-            "cluster_size": column(clusters.cluster_size),
-            "duplicate_of": column(clusters.duplicate_of),
-            "similarity": column(clusters.similarity),
-            "reason": column(clusters.reason),
-        },
-        schema=DECISIONS_SCHEMA,
-    )
+def _unique_ids_in_order(
+    ids: list[pa.ChunkedArray], sources: Callable[[int], pa.ChunkedArray]
+) -> list[pa.ChunkedArray]:
+    seen: set[str] = set()
+    out = []
+    for k, shard in enumerate(ids):
+        unique = []
+        for doc_id, source in zip(shard.to_pylist(), sources(k).to_pylist(), strict=True):
+            if doc_id in seen:
+                doc_id = f"{doc_id}@{source}"
+            seen.add(doc_id)
+            unique.append(doc_id)
+        out.append(pa.chunked_array([pa.array(unique, pa.string())]))
+    return out
 
 
 def write(name: str, cleaned: str, decisions: str, staging: str, marker: str) -> dict[str, Any]:

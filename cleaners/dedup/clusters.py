@@ -12,22 +12,28 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
 from numba import njit
 
 
-def rank_order(lengths: Sequence[int], doc_ids: Sequence[str], rule: str) -> np.ndarray:
+def rank_order(
+    lengths: Sequence[int] | np.ndarray, doc_ids: Sequence[str] | pa.ChunkedArray, rule: str
+) -> np.ndarray:
     """Documents best first for the representative rule.
 
-    "longest": the longest cleaned text first, ties by the smallest doc_id.
+    "longest": the longest cleaned text first, ties by the smallest doc_id (in code point
+               order: Arrow compares UTF-8 bytes, which orders the same), then input order.
     "first":   input order.
     """
     n = len(doc_ids)
     if rule == "first":
         return np.arange(n, dtype=np.int64)
-    by_id = np.argsort(np.asarray(doc_ids, dtype=object), kind="stable")
-    id_rank = np.empty(n, dtype=np.int64)
-    id_rank[by_id] = np.arange(n)
-    return np.lexsort((id_rank, -np.asarray(lengths, dtype=np.int64)))
+    if not isinstance(doc_ids, pa.ChunkedArray):
+        doc_ids = pa.chunked_array([pa.array(list(doc_ids), pa.string())])
+    table = pa.table({"length": np.asarray(lengths, dtype=np.int64), "id": doc_ids})
+    order = pc.sort_indices(table, sort_keys=[("length", "descending"), ("id", "ascending")])
+    return order.to_numpy().astype(np.int64)
 
 
 def star_clusters(

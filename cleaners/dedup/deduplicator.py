@@ -8,10 +8,11 @@ so a new document that duplicates one points at it.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
+import pyarrow as pa
 
 from cleaners.config import DedupConfig
 from cleaners.dedup.clusters import rank_order, similarity_to, star_clusters
@@ -26,7 +27,7 @@ EXACT, NEAR = "exact_duplicate", "near_duplicate"
 class Fingerprints:
     """What dedup needs of a batch of documents, row for row."""
 
-    keys: list[bytes]  # 16-byte hash of the normalised text: equal keys, exact duplicates
+    keys: list[bytes] | np.ndarray  # 16-byte hashes of the normalised text (or (n, 2) uint64)
     lengths: np.ndarray  # int64, characters of cleaned text (the representative rule uses it)
     signatures: np.ndarray | None  # (n, num_perm) uint32 MinHash signatures; None: load later
     bands: np.ndarray  # (n, bands) uint64 LSH band keys
@@ -52,42 +53,105 @@ def fingerprint(texts: list[str], config: DedupConfig, minhasher: MinHasher | No
     )
 
 
-@dataclass(frozen=True)
-class Clusters:
-    """One entry per document added with `add`, in the order they were added."""
+Ids = Sequence[str] | pa.Array | pa.ChunkedArray  # Arrow string arrays hold 1M ids compactly
 
-    doc_ids: list[str]
-    cluster_id: list[str]
-    cluster_size: list[int]
-    duplicate_of: list[str | None]
-    similarity: list[float | None]
-    reason: list[str | None]  # None for kept documents
+
+@dataclass(frozen=True, eq=False)
+class Clusters:
+    """The decision for every document added with `add`, in the order added, as arrays.
+    `ids` also holds the earlier run's documents first (`n_prior` of them): a new document
+    can point at one of those."""
+
+    ids: pa.ChunkedArray  # every document, prior ones first
+    n_prior: int
+    rep: np.ndarray  # int64, per added document: its representative's position in `ids`
+    size: np.ndarray  # int64, per added document: its cluster's size
+    sim: np.ndarray  # float64, per added document: estimated Jaccard with its representative
+    code: np.ndarray  # int8, per added document: KEPT, or the position of its reason in REASONS
+
+    def columns(self, rows: np.ndarray) -> dict[str, pa.Array]:
+        """cluster_id, cluster_size, duplicate_of, similarity and reason of `rows` (positions
+        among the added documents; -1: a row without a decision, all null)."""
+        missing = rows < 0
+        at = np.where(missing, len(self.rep), rows)  # one past the end: a padding entry
+
+        def padded(values: np.ndarray, pad: int | float) -> np.ndarray:
+            return np.append(values, np.array(pad, dtype=values.dtype))[at]
+
+        code, rep = padded(self.code, KEPT), padded(self.rep, 0)
+        dropped = missing | (code == KEPT)
+        reasons = pa.array(np.where(dropped, 0, code), mask=dropped)
+        return {
+            "cluster_id": self.ids.take(pa.array(rep, mask=missing)),
+            "cluster_size": pa.array(padded(self.size, 0), mask=missing),
+            "duplicate_of": self.ids.take(pa.array(rep, mask=dropped)),
+            "similarity": pa.array(padded(self.sim, 0.0), mask=dropped),
+            "reason": pa.array(REASONS, pa.string()).take(reasons),
+        }
 
     @property
-    def kept(self) -> list[bool]:
-        return [r is None for r in self.reason]
+    def kept(self) -> np.ndarray:
+        return self.code == KEPT
+
+    # the same as plain lists, for small uses (tests, the dedup benchmark)
+    @property
+    def doc_ids(self) -> list[str]:
+        return self.ids.slice(self.n_prior).to_pylist()
+
+    @property
+    def cluster_id(self) -> list[str]:
+        return self.columns(np.arange(len(self.rep)))["cluster_id"].to_pylist()
+
+    @property
+    def cluster_size(self) -> list[int]:
+        return self.size.tolist()
+
+    @property
+    def duplicate_of(self) -> list[str | None]:
+        return self.columns(np.arange(len(self.rep)))["duplicate_of"].to_pylist()
+
+    @property
+    def similarity(self) -> list[float | None]:
+        return self.columns(np.arange(len(self.rep)))["similarity"].to_pylist()
+
+    @property
+    def reason(self) -> list[str | None]:
+        return self.columns(np.arange(len(self.rep)))["reason"].to_pylist()
+
+
+KEPT = -1
+REASONS = [EXACT, NEAR]  # Clusters.code: 0 exact, 1 near
+
+
+def _id_array(doc_ids: Ids) -> pa.ChunkedArray:
+    if isinstance(doc_ids, pa.ChunkedArray):
+        return doc_ids.cast(pa.string())
+    if isinstance(doc_ids, pa.Array):
+        return pa.chunked_array([doc_ids.cast(pa.string())])
+    return pa.chunked_array([pa.array(list(doc_ids), pa.string())])
 
 
 class Deduplicator:
-    """Holds keys, lengths and band keys of every document (about 130 bytes each), and the
-    signatures only of those that share a band with another (loaded at the end when the
+    """Holds ids, keys, lengths and band keys of every document (some 160 bytes each), and
+    the signatures only of those that share a band with another (loaded at the end when the
     fingerprints were added without them)."""
 
     def __init__(self, config: DedupConfig | None = None) -> None:
         self.config = config or DedupConfig()
-        self.doc_ids: list[str] = []
-        self._prior: list[tuple[list[str], Fingerprints]] = []
-        self._current: list[tuple[list[str], Fingerprints]] = []
+        self.size = 0  # documents added with `add`
+        self._prior: list[tuple[pa.ChunkedArray, Fingerprints]] = []
+        self._current: list[tuple[pa.ChunkedArray, Fingerprints]] = []
 
-    def add_prior(self, doc_ids: list[str], prints: Fingerprints) -> None:
+    def add_prior(self, doc_ids: Ids, prints: Fingerprints) -> None:
         """Documents kept by an earlier run: representatives that no new document replaces."""
-        self._prior.append((doc_ids, prints))
+        self._prior.append((_id_array(doc_ids), prints))
 
-    def add(self, doc_ids: list[str], prints: Fingerprints) -> None:
-        self.doc_ids.extend(doc_ids)
-        self._current.append((doc_ids, prints))
+    def add(self, doc_ids: Ids, prints: Fingerprints) -> None:
+        ids = _id_array(doc_ids)
+        self.size += len(ids)
+        self._current.append((ids, prints))
 
-    def add_texts(self, doc_ids: list[str], texts: list[str]) -> None:
+    def add_texts(self, doc_ids: Ids, texts: list[str]) -> None:
         self.add(doc_ids, fingerprint(texts, self.config))
 
     def resolve(self, load_signatures: SignatureLoader | None = None) -> Clusters:
@@ -96,26 +160,32 @@ class Deduplicator:
         Fingerprints added without signatures need `load_signatures`."""
         parts = self._prior + self._current
         n_prior = sum(len(d) for d, _ in self._prior)
-        ids = [doc_id for doc_ids, _ in parts for doc_id in doc_ids]
+        ids = pa.chunked_array(
+            [chunk for doc_ids, _ in parts for chunk in doc_ids.chunks], pa.string()
+        )
         n = len(ids)
         lengths = np.concatenate([p.lengths for _, p in parts] or [np.empty(0, np.int64)])
         order = np.concatenate(
             [
                 np.arange(n_prior, dtype=np.int64),
-                n_prior + rank_order(lengths[n_prior:], ids[n_prior:], self.config.representative),
+                n_prior
+                + rank_order(lengths[n_prior:], ids.slice(n_prior), self.config.representative),
             ]
         )
         del lengths
         rank = np.empty(n, dtype=np.int64)
         rank[order] = np.arange(n)
-        keys = _key_matrix([key for _, p in parts for key in p.keys])
+        del order
+        keys = _key_matrix([p.keys for _, p in parts])
         lead_of = first_of_groups(keys, rank)
         leads = np.flatnonzero(lead_of == np.arange(n))
         pairs = candidate_pairs(self._bands(parts, leads))  # positions in `leads`
         involved = np.unique(pairs)  # leads that share a band with another lead
         rows = leads[involved]
+        del leads
         signatures = self._signatures(parts, rows, load_signatures)  # row for row with `rows`
         local = np.searchsorted(involved, pairs)  # pairs as positions in `rows`
+        del pairs, involved
         verified = local[estimated_jaccard(signatures, local) >= self.config.threshold]
         fixed = rows < n_prior
         rep = np.arange(n)
@@ -127,21 +197,31 @@ class Deduplicator:
         rep = rep[lead_of]
         rep[:n_prior] = np.arange(n_prior)
         near = np.flatnonzero(rep != lead_of)  # joined another group's representative
-        similarity = np.ones(n, dtype=np.float64)  # a document and its exact copies: 1.0
-        similarity[near] = similarity_to(
+        sim = np.ones(n, dtype=np.float64)  # a document and its exact copies: 1.0
+        sim[near] = similarity_to(
             signatures,
             np.searchsorted(rows, lead_of[near]),  # a copy has its lead's signature
             np.searchsorted(rows, rep[near]),
         )
-        return self._clusters(ids, keys, similarity, rep, n_prior)
+        current = rep[n_prior:]
+        sizes = np.bincount(current, minlength=n)
+        sizes[:n_prior] += sizes[:n_prior] > 0  # an earlier run's representative counts too
+        code = np.full(len(current), KEPT, dtype=np.int8)
+        moved = current != np.arange(n_prior, n)
+        exact = (keys[n_prior:] == keys[current]).all(axis=1)
+        code[moved & exact] = REASONS.index(EXACT)
+        code[moved & ~exact] = REASONS.index(NEAR)
+        return Clusters(ids, n_prior, current, sizes[current], sim[n_prior:], code)
 
-    def _bands(self, parts: list[tuple[list[str], Fingerprints]], rows: np.ndarray) -> np.ndarray:
+    def _bands(
+        self, parts: list[tuple[pa.ChunkedArray, Fingerprints]], rows: np.ndarray
+    ) -> np.ndarray:
         n_bands = bands_and_rows(self.config.threshold, self.config.num_perm)[0]
         return take_rows([p.bands for _, p in parts], rows, n_bands, np.uint64)
 
     def _signatures(
         self,
-        parts: list[tuple[list[str], Fingerprints]],
+        parts: list[tuple[pa.ChunkedArray, Fingerprints]],
         rows: np.ndarray,
         load: SignatureLoader | None,
     ) -> np.ndarray:
@@ -155,45 +235,14 @@ class Deduplicator:
             raise ValueError(f"load_signatures gave {signatures.shape} for {len(rows)} rows")
         return signatures
 
-    def _clusters(
-        self,
-        ids: list[str],
-        keys: np.ndarray,
-        similarity: np.ndarray,
-        rep: np.ndarray,
-        n_prior: int,
-    ) -> Clusters:
-        current = rep[n_prior:]
-        sizes = np.bincount(current, minlength=len(ids))
-        sizes[:n_prior] += sizes[:n_prior] > 0  # an earlier run's representative counts too
-        duplicate_of: list[str | None] = []
-        sims: list[float | None] = []
-        reason: list[str | None] = []
-        same_key = (keys[n_prior:] == keys[current]).all(axis=1).tolist()
-        for i, (r, exact, sim) in enumerate(
-            zip(current.tolist(), same_key, similarity[n_prior:].tolist(), strict=True),
-            start=n_prior,
-        ):
-            if i == r:
-                duplicate_of.append(None)
-                sims.append(None)
-                reason.append(None)
-            else:
-                duplicate_of.append(ids[r])
-                sims.append(1.0 if exact else sim)
-                reason.append(EXACT if exact else NEAR)
-        return Clusters(
-            doc_ids=ids[n_prior:],
-            cluster_id=[ids[r] for r in current.tolist()],
-            cluster_size=sizes[current].tolist(),
-            duplicate_of=duplicate_of,
-            similarity=sims,
-            reason=reason,
-        )
+
+def _key_matrix(parts: list[list[bytes] | np.ndarray]) -> np.ndarray:
+    """16-byte keys (lists of bytes, or (n, 2) uint64 blocks) as one (n, 2) uint64 array."""
+    blocks = [p if isinstance(p, np.ndarray) else key_block(p) for p in parts]
+    return np.concatenate(blocks) if blocks else np.empty((0, 2), dtype=np.uint64)
 
 
-def _key_matrix(keys: list[bytes]) -> np.ndarray:
-    """16-byte keys as an (n, 2) uint64 array."""
+def key_block(keys: list[bytes]) -> np.ndarray:
     return np.frombuffer(b"".join(keys), dtype=np.uint64).reshape(len(keys), 2)
 
 

@@ -3,6 +3,8 @@ depend on how many parts they are split into, and must be what the in-memory pas
 
 import pyarrow as pa
 import pyarrow.parquet as pq
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from cleaners.chrome import ArticleLines, SiteLineFrequency, find_chrome
 from cleaners.config import Config
@@ -100,7 +102,29 @@ def test_the_cluster_stage_loads_signatures_from_the_files_it_was_given(
     live = [d for shard in _shards(documents, 3) for d in shard if d.reason is None]
     held = Deduplicator(CONFIG.dedup)
     held.add_texts([d.doc_id for d in live], [d.text for d in live])
-    expected = dict(zip(held.resolve().doc_ids, held.resolve().cluster_id, strict=True))
+    clusters = held.resolve()
+    expected = dict(zip(clusters.doc_ids, clusters.cluster_id, strict=True))
     got = {row["doc_id"]: row["cluster_id"] for row in decided.to_pylist() if row["cluster_id"]}
     assert got == expected
     assert len(got) < len(docs) and sum(k != v for k, v in got.items()) > 10
+
+
+@given(st.lists(st.lists(st.sampled_from(["a", "b", "c", "a@s1", "b@s0"]), max_size=6), max_size=4))
+@settings(deadline=None)
+def test_unique_ids_follow_the_rule_row_by_row(shards):
+    """First with an id keeps it, a later one becomes id@source, even when that is another
+    row's id (then every later row is checked against it, as the plain rule does)."""
+    ids = [pa.chunked_array([pa.array(s, pa.string())]) for s in shards]
+    sources = [
+        pa.chunked_array([pa.array([f"s{i}" for i in range(len(s))], pa.string())]) for s in shards
+    ]
+    expected, seen = [], set()
+    for shard, shard_sources in zip(shards, sources, strict=True):
+        out = []
+        for doc_id, source in zip(shard, shard_sources.to_pylist(), strict=True):
+            doc_id = f"{doc_id}@{source}" if doc_id in seen else doc_id
+            seen.add(doc_id)
+            out.append(doc_id)
+        expected.append(out)
+    got = stages.unique_ids(ids, lambda k: sources[k])
+    assert [g.to_pylist() for g in got] == expected
