@@ -13,6 +13,7 @@ import gc
 import importlib
 import multiprocessing
 import os
+import sys
 import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
@@ -63,6 +64,9 @@ def _returning_memory(fn: Callable[..., T], *args: Any) -> T:
         gc.collect()
         if _libc is not None:
             _libc.malloc_trim(0)
+        arrow = sys.modules.get("pyarrow")  # and Arrow's own allocator's (when loaded)
+        if arrow is not None:
+            arrow.default_memory_pool().release_unused()
 
 
 def _load_libc() -> Any:

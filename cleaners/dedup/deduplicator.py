@@ -157,9 +157,11 @@ class Deduplicator:
     def resolve(self, load_signatures: SignatureLoader | None = None) -> Clusters:
         """Exact groups first (their best-ranked member stands for them), then LSH candidates
         among group leads, verified by estimated Jaccard, then star clusters in rank order.
-        Fingerprints added without signatures need `load_signatures`."""
+        Fingerprints added without signatures need `load_signatures`. Call it once: it lets
+        go of the fingerprints as it goes."""
         parts = self._prior + self._current
         n_prior = sum(len(d) for d, _ in self._prior)
+        self._prior, self._current = [], []  # once: fingerprints go as soon as they are used
         ids = pa.chunked_array(
             [chunk for doc_ids, _ in parts for chunk in doc_ids.chunks], pa.string()
         )
@@ -179,11 +181,16 @@ class Deduplicator:
         keys = _key_matrix([p.keys for _, p in parts])
         lead_of = first_of_groups(keys, rank)
         leads = np.flatnonzero(lead_of == np.arange(n))
-        pairs = candidate_pairs(self._bands(parts, leads))  # positions in `leads`
+        bands = self._bands(parts, leads)
+        held = [p.signatures for _, p in parts]
+        del parts  # the band keys of every document: only the leads' are needed now
+        pairs = candidate_pairs(bands)  # positions in `leads`
+        del bands
         involved = np.unique(pairs)  # leads that share a band with another lead
         rows = leads[involved]
         del leads
-        signatures = self._signatures(parts, rows, load_signatures)  # row for row with `rows`
+        signatures = self._signatures(held, rows, load_signatures)  # row for row with `rows`
+        del held
         local = np.searchsorted(involved, pairs)  # pairs as positions in `rows`
         del pairs, involved
         verified = local[estimated_jaccard(signatures, local) >= self.config.threshold]
@@ -220,14 +227,10 @@ class Deduplicator:
         return take_rows([p.bands for _, p in parts], rows, n_bands, np.uint64)
 
     def _signatures(
-        self,
-        parts: list[tuple[pa.ChunkedArray, Fingerprints]],
-        rows: np.ndarray,
-        load: SignatureLoader | None,
+        self, held: list[np.ndarray | None], rows: np.ndarray, load: SignatureLoader | None
     ) -> np.ndarray:
-        if all(p.signatures is not None for _, p in parts):
-            blocks = [p.signatures for _, p in parts]
-            return take_rows(blocks, rows, self.config.num_perm, np.uint32)
+        if all(block is not None for block in held):
+            return take_rows(held, rows, self.config.num_perm, np.uint32)
         if load is None:
             raise ValueError("fingerprints were added without signatures: pass load_signatures")
         signatures = load(rows)
