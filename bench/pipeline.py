@@ -104,6 +104,7 @@ def run_measured(command: list[str], env: dict[str, str]) -> tuple[float, float,
                 peak = sum(roles.values())
                 PEAK_BY_ROLE.clear()
                 PEAK_BY_ROLE.update(roles)
+                PEAK_BY_ROLE["_before_end_s"] = -time.perf_counter()  # made relative below
             time.sleep(0.1)
 
     sampler = threading.Thread(target=sample, daemon=True)
@@ -112,6 +113,8 @@ def run_measured(command: list[str], env: dict[str, str]) -> tuple[float, float,
     done.set()
     sampler.join()
     wall = time.perf_counter() - started
+    if "_before_end_s" in PEAK_BY_ROLE:  # how long before the process ended the peak was
+        PEAK_BY_ROLE["_before_end_s"] += time.perf_counter()
     if process.returncode:
         sys.stderr.write(stderr.decode(errors="replace")[-3000:])
     return wall, peak, process.returncode
@@ -177,6 +180,19 @@ def trafilatura_alone(folder: Path) -> float:
     return float(out.stdout.strip())
 
 
+def _stage_at(seconds: dict[str, float], before_end: float | None) -> str:
+    """The stage running when the peak was sampled, counting back from the process's end
+    (the flow's stages end about a second before it: Prefect's shut-down, publishing)."""
+    if before_end is None:
+        return "?"
+    left = before_end - 1.0
+    for stage in reversed(STAGES):
+        left -= seconds.get(stage, 0.0)
+        if left < 0:
+            return stage
+    return "start-up"
+
+
 def measure(inputs: Path, workers: int, env: dict[str, str]) -> dict:
     with tempfile.TemporaryDirectory(dir=REPO / "bench") as tmp:
         out = Path(tmp) / "out"
@@ -199,7 +215,8 @@ def measure(inputs: Path, workers: int, env: dict[str, str]) -> dict:
         "flow": flow_s,
         "prefect": wall - flow_s,
         "peak_mb": peak,
-        "peak_parts": dict(PEAK_BY_ROLE),
+        "peak_parts": {k: v for k, v in PEAK_BY_ROLE.items() if not k.startswith("_")},
+        "peak_stage": _stage_at(manifest["seconds"], PEAK_BY_ROLE.get("_before_end_s")),
         "mb_per_core": size / 1e6 / flow_s / workers,
         "docs_per_s": manifest["counts"]["in"] / flow_s,
         "shares": {s: manifest["seconds"].get(s, 0) / flow_s for s in STAGES},
@@ -225,7 +242,10 @@ def print_rows(rows: list[dict], title: str) -> None:
         )
     for r in rows:
         parts = ", ".join(f"{role} {mb:,.0f}" for role, mb in sorted(r["peak_parts"].items()))
-        print(f"\npeak RSS with {r['workers']} worker(s), MB by process: {parts}")
+        print(
+            f"\npeak RSS with {r['workers']} worker(s), MB by process: {parts} "
+            f"(during {r['peak_stage']}, as timed from the end)"
+        )
     one = next((r for r in rows if r["workers"] == 1), None)
     for r in rows:
         if one and r is not one:

@@ -41,6 +41,12 @@ from flows.report import markdown as report_markdown
 from flows.report import merge as merge_reports
 from flows.workers import stages
 
+# From this many documents the cluster step runs in a process of its own with the workers
+# stopped: it holds ~600 bytes a document, and each worker ~600 MB of the cleaners' imports
+# and caches (a million documents: ~1.8 GB together). Below, a fresh process's few seconds
+# of start-up are not worth it. With one worker (and on Dask) it runs where the others do.
+ALONE_FROM_DOCS = 200_000
+
 
 @task(name="plan", task_run_name="plan", cache_policy=NO_CACHE)
 def plan(inputs: list[str], shard_size: int, shard_mb: int) -> list[Shard]:
@@ -138,11 +144,13 @@ def signatures(
 
 @task(name="cluster", task_run_name="cluster", cache_policy=NO_CACHE)
 def cluster(
-    fingerprints: list[str], config: Config, work: str, index: str | None
+    fingerprints: list[str], config: Config, work: str, index: str | None, alone: bool
 ) -> dict[str, Any]:
     """Decide duplicates (against the previous output's dedup index too) and write the
-    merged index into the staging folder. Returns the decisions' paths and index counts."""
-    decided = workers.run(stages.cluster, fingerprints, config, work, index)
+    merged index into the staging folder; `alone`: in a process of its own, the workers
+    stopped. Returns the decisions' paths and index counts."""
+    run = workers.run_alone if alone else workers.run
+    decided = run(stages.cluster, fingerprints, config, work, index)
     progress.current().advance(1)
     return decided
 
@@ -222,7 +230,11 @@ def clean_corpus(
         stage("cluster", 1, "step")
         previous_index = out_dir / INDEX
         decided = cluster(
-            prints, cfg, work, str(previous_index) if previous_index.is_dir() else None
+            prints,
+            cfg,
+            work,
+            str(previous_index) if previous_index.is_dir() else None,
+            alone=n_workers > 1 and total >= ALONE_FROM_DOCS,  # not on Dask (1 here)
         )
         decisions = decided["decisions"]
         stage("write", total)

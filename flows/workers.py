@@ -23,6 +23,8 @@ from typing import Any, TypeVar
 
 T = TypeVar("T")
 _pool: ProcessPoolExecutor | None = None
+_workers = 1
+_starting = threading.Lock()
 # Without a pool, shard tasks (one thread each under Prefect's thread runner) take turns: on
 # one core, running them all at once would only hold every shard's batch in memory together.
 _inline = threading.Lock()
@@ -34,25 +36,52 @@ def default_workers() -> int:
 
 @contextmanager
 def worker_pool(workers: int) -> Iterator[None]:
-    global _pool
-    if workers <= 1:
+    """Shard stages run in `workers` processes while open (inline with one). The processes
+    start with the first stage run and again after `release`."""
+    global _workers
+    _workers = workers
+    try:
         yield
-        return
+    finally:
+        release()
+        _workers = 1
+
+
+def release() -> None:
+    """Stop the worker processes (their imports and caches go back to the system); a later
+    `run` starts new ones."""
+    global _pool
+    with _starting:
+        pool, _pool = _pool, None
+    if pool is not None:
+        pool.shutdown(wait=True)
+
+
+def _spawned(workers: int) -> ProcessPoolExecutor:
     # spawn, not fork: the flow's process runs threads (Prefect), which fork does not copy safely
-    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
-        _pool = pool
-        try:
-            yield
-        finally:
-            _pool = None
+    return ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"))
 
 
 def run(fn: Callable[..., T], *args: Any) -> T:
-    """fn(*args) in a worker process when a pool is open, else here (one call at a time)."""
-    if _pool is None:
+    """fn(*args) in a worker process when the pool has more than one, else here (one call at
+    a time)."""
+    global _pool
+    if _workers <= 1:
         with _inline:
             return _returning_memory(fn, *args)
-    return _pool.submit(_returning_memory, fn, *args).result()
+    with _starting:
+        if _pool is None:
+            _pool = _spawned(_workers)
+        pool = _pool
+    return pool.submit(_returning_memory, fn, *args).result()
+
+
+def run_alone(fn: Callable[..., T], *args: Any) -> T:
+    """fn(*args) in a process started for it, with the workers stopped first: a corpus-wide
+    step then has the memory to itself, not beside workers full of the cleaners' caches."""
+    release()
+    with _spawned(1) as alone:
+        return alone.submit(_returning_memory, fn, *args).result()
 
 
 def _returning_memory(fn: Callable[..., T], *args: Any) -> T:

@@ -206,3 +206,29 @@ def test_an_input_with_no_documents_gives_an_empty_output(tmp_path):
     for folder in ("corpus", "rejected"):
         table = pq.read_table(tmp_path / "out" / folder)
         assert table.num_rows == 0 and table.schema.names == OUTPUT_SCHEMA.names
+
+
+def test_the_cluster_step_in_a_process_of_its_own_decides_the_same(tmp_path, monkeypatch):
+    import flows.clean_corpus as module
+
+    inputs = tmp_path / "in"
+    shutil.copytree(SEEDS, inputs)
+    (inputs / "copy.txt").write_text(edited_copy((SEEDS / f"{ORIGINAL}.txt").read_text()))
+    run_alone, alone_runs = module.workers.run_alone, []
+
+    def spied(fn, *args):
+        alone_runs.append(fn.name)
+        return run_alone(fn, *args)
+
+    monkeypatch.setattr(module.workers, "run_alone", spied)
+    tables = []
+    for alone_from in (10**9, 0):
+        monkeypatch.setattr(module, "ALONE_FROM_DOCS", alone_from)
+        out = tmp_path / f"out{alone_from}"
+        clean_corpus(
+            inputs=[str(inputs)], out=str(out), workers_count=2, config={"run": {"shard_size": 2}}
+        )
+        tables.append((read(out / "corpus"), read(out / "rejected")))
+    assert alone_runs == ["cluster"]  # the second run only
+    assert tables[0] == tables[1]
+    assert len(tables[0][1]) == 1  # the edited copy, found by either

@@ -57,3 +57,14 @@ def test_a_stage_by_name_runs_the_stage_in_a_worker(tmp_path):
     with workers.worker_pool(2):
         found = workers.run(stages.frequent_lines, [str(part)], Config.load(), str(tmp_path / "o"))
     assert found == 1  # the line on 9 pages; the one-page line is not frequent
+
+
+def test_a_step_run_alone_gets_a_process_of_its_own_and_the_workers_stop():
+    import os
+
+    with workers.worker_pool(2):
+        before = workers.run(os.getpid)
+        alone = workers.run_alone(os.getpid)
+        after = workers.run(os.getpid)
+    assert len({os.getpid(), before, alone}) == 3
+    assert after not in (before, alone)  # the workers were stopped, and started again
