@@ -25,8 +25,10 @@ $(UV):
 	$(PYTHON) -m venv $(TOOLS)
 	$(TOOLS)/bin/python -m pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
 
+# --compile-bytecode: every process (each worker, each run) otherwise compiles its ~1,400 modules
+# from source where bytecode is not written (PYTHONDONTWRITEBYTECODE): seconds per worker.
 $(VENV)/.synced: pyproject.toml uv.lock | $(UV)
-	$(UV) sync --frozen --all-extras
+	$(UV) sync --frozen --all-extras --compile-bytecode
 	@touch $@
 
 # Debian's prose packages that ../shared/bench/gen_corpus.py reads (tests and bench/ generate

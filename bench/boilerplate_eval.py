@@ -86,9 +86,9 @@ def html_documents(pages: list[dict]) -> list[Document]:
 
 
 def trafilatura_alone(docs: list[Document]) -> dict[str, str]:
-    from cleaners.html import extract_html
+    from cleaners.html import extract_html_plain  # trafilatura's own call, with its metadata
 
-    return {d.doc_id: extract_html(d.text).text for d in docs}
+    return {d.doc_id: extract_html_plain(d.text).text for d in docs}
 
 
 def ours_on_html(docs: list[Document], cleaner: DocumentCleaner) -> dict[str, str]:

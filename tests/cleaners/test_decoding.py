@@ -1,4 +1,12 @@
-from cleaners.decoding import decode_bytes, without_lone_surrogates
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from cleaners.decoding import (
+    _mostly_utf8,
+    _mostly_utf8_plain,
+    decode_bytes,
+    without_lone_surrogates,
+)
 
 FRENCH = "L'été dernier, le café du village a fermé ses portes après quarante années."
 
@@ -50,3 +58,24 @@ def test_a_declared_charset_that_does_not_fit_the_bytes_is_ignored():
     text, encoding = decode_bytes(data, "shift_jis")
     assert encoding not in ("shift_jis", "cp932")
     assert text.startswith("Ziemniaki na szóstej, surówka na dziesi")
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.one_of(
+            st.text(max_size=20).map(lambda t: t.encode("utf-8", "surrogatepass")),
+            st.binary(max_size=6),
+            st.sampled_from([b"\x80", b"\x81", b"\xe9", b"\xe2\x82", b"\xed\xa0\x80", b"\xff"]),
+        ),
+        max_size=30,
+    ).map(b"".join)
+)
+def test_mostly_utf8_equals_its_plain_definition(data):
+    assert _mostly_utf8(data) == _mostly_utf8_plain(data)
+
+
+def test_mostly_utf8_reads_stray_bytes_as_cp1252():
+    page = "Grüße aus Köln, schöne Straße. ".encode() * 4 + b"caf\xe9 \x81"
+    assert _mostly_utf8(page) == "Grüße aus Köln, schöne Straße. " * 4 + "café \ufffd"
+    assert _mostly_utf8(b"\xe9\xe8\xe0 abc") is None  # no valid UTF-8 beside the strays

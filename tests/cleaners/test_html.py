@@ -1,4 +1,14 @@
-from cleaners.html import extract_html
+import os
+from pathlib import Path
+
+import pyarrow.parquet as pq
+import pytest
+from trafilatura.metadata import extract_metadata
+from trafilatura.settings import set_date_params
+from trafilatura.utils import load_html
+
+from cleaners.decoding import declared_charset, decode_bytes
+from cleaners.html import extract_html, extract_html_plain, page_title
 
 PAGE = """<html><head><title>Ceasefire talks resume | Daily Planet</title></head><body>
 <nav><ul><li><a href="/">Home</a></li><li><a href="/world">World</a></li></ul></nav>
@@ -20,3 +30,61 @@ def test_main_text_and_title_without_menus_and_footer():
 
 def test_page_without_main_text():
     assert extract_html("<html><body></body></html>").text == ""
+
+
+# The fast path (one parse, the title from the tree, no other metadata) against trafilatura's
+# own bare_extraction with metadata: text and title must be the same on real pages.
+DATES = set_date_params(extensive=False)
+DEV = Path(__file__).resolve().parents[3] / "shared/datasets/trafilatura-eval/dev.parquet"
+
+
+@pytest.fixture(scope="module")
+def dev_pages() -> list[tuple[str, str]]:
+    """Every 4th page of trafilatura-eval's development set, decoded as the .html reader
+    does (162 of 648: the whole set takes a minute twice over)."""
+    if not DEV.exists() and not os.environ.get("CI"):
+        pytest.skip("shared/datasets/trafilatura-eval not beside the repo")
+    rows = pq.read_table(DEV, columns=["id", "html"]).to_pylist()[::4]
+    decoded = (decode_bytes(r["html"], declared_charset(r["html"])) for r in rows)
+    return [(r["id"], d.text or "") for r, d in zip(rows, decoded, strict=True)]
+
+
+def test_fast_extraction_equals_trafilatura_with_metadata(dev_pages):
+    differ = [
+        page_id for page_id, html in dev_pages if extract_html(html) != extract_html_plain(html)
+    ]
+    assert not differ
+    assert sum(bool(extract_html(html).title) for _, html in dev_pages[:40]) > 30
+
+
+@pytest.mark.parametrize(
+    "head, body",
+    [
+        ('<meta property="og:title" content="OG &amp; title">', "<h1>Heading</h1>"),
+        ('<meta name="title" content="  Meta   title ">', "<h1>One</h1><h1>Two</h1>"),
+        (
+            '<script type="application/ld+json">{"@type": "NewsArticle", '
+            '"headline": "JSON-LD headline"}</script>',
+            "<h1>Heading</h1>",
+        ),
+        ('<script type="application/ld+json">{not json</script>', "<h1>Only heading</h1>"),
+        ("<title>Page title - Site</title>", "<h1>One</h1><h1>Two</h1>"),
+        ("<title>site.com</title>", "<h2>Second level</h2>"),
+        ("", ""),
+        ("<title>" + "long " * 3000 + "</title>", ""),
+    ],
+)
+def test_title_as_trafilatura_metadata_finds_it(head, body):
+    paragraphs = "".join(
+        f"<p>Paragraph {i} of the article, a sentence long enough to count as text here.</p>"
+        for i in range(6)
+    )
+    page = f"<html><head>{head}</head><body>{body}<article>{paragraphs}</article></body></html>"
+    tree = load_html(page)
+    assert page_title(tree) == extract_metadata(load_html(page), date_config=DATES).title
+    assert extract_html(page) == extract_html_plain(page)
+
+
+def test_not_html_as_trafilatura():
+    for page in ("", "just some text, no markup at all", "<p>x</p>"):
+        assert extract_html(page) == extract_html_plain(page)
