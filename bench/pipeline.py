@@ -159,16 +159,18 @@ def html_pages(pages: int, corpora: Path) -> Path:
     return folder
 
 
-def trafilatura_alone(folder: Path) -> float:
+def trafilatura_alone(folder: Path, options: str) -> float:
     """Seconds for trafilatura to extract every page in one process (bytes in, as we do),
-    with the options clean-corpus gives it."""
+    with `options`, a function of cleaners.html: extraction_options (with its metadata,
+    which gives the title) or text_options (the same text, no metadata: what clean-corpus
+    asks of it, taking the title from the parsed tree itself)."""
     code = (
         "import sys, time, pathlib, trafilatura\n"
-        "from cleaners.html import extraction_options\n"
+        f"from cleaners.html import {options} as options\n"
         "pages = [p.read_bytes() for p in sorted(pathlib.Path(sys.argv[1]).glob('*.html'))]\n"
         "t = time.perf_counter()\n"
         "for page in pages:\n"
-        "    trafilatura.bare_extraction(page, **extraction_options())\n"
+        "    trafilatura.bare_extraction(page, **options())\n"
         "print(time.perf_counter() - t)\n"
     )
     out = subprocess.run(
@@ -279,16 +281,25 @@ def main() -> int:
         )
     if args.html:
         folder = html_pages(args.html, args.corpora)
-        alone = trafilatura_alone(folder)
+        baselines = {
+            "text only": trafilatura_alone(folder, "text_options"),
+            "with metadata": trafilatura_alone(folder, "extraction_options"),
+        }
         rows = [measure(folder, w, env) for w in args.workers]
         print_rows(rows, f"HTML, {args.html:,} pages")
-        print(f"\ntrafilatura alone, one process: {alone:.1f} s, {args.html / alone:.1f} pages/s")
+        print()
+        for name, alone in baselines.items():
+            print(
+                f"trafilatura alone, one process, {name}: {alone:.1f} s, "
+                f"{args.html / alone:.1f} pages/s"
+            )
         for r in rows:
             pages_s = r["docs"] / r["flow"]
-            print(
-                f"clean-corpus, {r['workers']} worker(s): {pages_s:.1f} pages/s = "
-                f"{pages_s / (args.html / alone):.2f}x trafilatura alone"
+            ratios = ", ".join(
+                f"{pages_s / (args.html / alone):.2f}x trafilatura alone {name}"
+                for name, alone in baselines.items()
             )
+            print(f"clean-corpus, {r['workers']} worker(s): {pages_s:.1f} pages/s = {ratios}")
     print(f"\nload after: {os.getloadavg()[0]:.2f}")
     return 0
 

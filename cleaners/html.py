@@ -35,7 +35,13 @@ def extraction_options() -> dict[str, Any]:
 # page_title() finds the same way for a fraction of the cost (the author, date, categories,
 # tags and licence searches are some 30% of bare_extraction's time). Without links in the
 # output, the metadata (its URL) does not change the text.
-_TEXT_OPTIONS = {**extraction_options(), "with_metadata": False}
+def text_options() -> dict[str, Any]:
+    """extraction_options() without the metadata: what extract_html() gives trafilatura
+    (bench/pipeline.py also times trafilatura alone with these, the strictest baseline)."""
+    return {**extraction_options(), "with_metadata": False}
+
+
+_TEXT_OPTIONS = text_options()
 
 
 def extract_html(html: str) -> Extracted:
