@@ -36,6 +36,7 @@ from cleaners.dedup.deduplicator import (
     SignatureLoader,
     fingerprint,
     hasher,
+    take_rows,
 )
 from cleaners.dedup.settings import bands_and_rows
 from cleaners.pipeline import EMPTY, DocumentCleaner
@@ -225,19 +226,14 @@ WITHOUT_SIGNATURES = ["doc_id", "source", "key", "length", "bands"]
 def signature_loader(files: list[tuple[Path, pa.Array]], num_perm: int) -> SignatureLoader:
     """Signatures by row number over the live rows of `files` (path, live mask) in order,
     read one file at a time and only from the files that have a row asked for."""
+    live_rows = [np.flatnonzero(live.to_numpy(zero_copy_only=False)) for _, live in files]
+
+    def fetch(k: int, local: np.ndarray) -> np.ndarray:
+        column = read_table(files[k][0], columns=["signature"])["signature"]
+        return _matrix(column.take(live_rows[k][local]))
 
     def load(rows: np.ndarray) -> np.ndarray:
-        out = np.empty((len(rows), num_perm), dtype=np.uint32)
-        start, filled = 0, 0
-        for path, live in files:
-            where = np.flatnonzero(live.to_numpy(zero_copy_only=False))
-            mine = rows[filled : filled + np.searchsorted(rows[filled:], start + len(where))]
-            if len(mine):
-                column = read_table(path, columns=["signature"])["signature"]
-                out[filled : filled + len(mine)] = _matrix(column.take(where[mine - start]))
-            filled += len(mine)
-            start += len(where)
-        return out
+        return take_rows([len(w) for w in live_rows], fetch, rows, num_perm, np.uint32)
 
     return load
 

@@ -224,13 +224,13 @@ class Deduplicator:
         self, parts: list[tuple[pa.ChunkedArray, Fingerprints]], rows: np.ndarray
     ) -> np.ndarray:
         n_bands = bands_and_rows(self.config.threshold, self.config.num_perm)[0]
-        return take_rows([p.bands for _, p in parts], rows, n_bands, np.uint64)
+        return _held([p.bands for _, p in parts], rows, n_bands, np.uint64)
 
     def _signatures(
         self, held: list[np.ndarray | None], rows: np.ndarray, load: SignatureLoader | None
     ) -> np.ndarray:
         if all(block is not None for block in held):
-            return take_rows(held, rows, self.config.num_perm, np.uint32)
+            return _held(held, rows, self.config.num_perm, np.uint32)
         if load is None:
             raise ValueError("fingerprints were added without signatures: pass load_signatures")
         signatures = load(rows)
@@ -262,14 +262,27 @@ def first_of_groups(keys: np.ndarray, rank: np.ndarray) -> np.ndarray:
     return lead_of
 
 
-def take_rows(blocks: list[np.ndarray], rows: np.ndarray, width: int, dtype) -> np.ndarray:
-    """Rows (sorted numbers over the blocks stacked) of 2-d blocks, without stacking them."""
+def take_rows(
+    sizes: Sequence[int],
+    fetch: Callable[[int, np.ndarray], np.ndarray],
+    rows: np.ndarray,
+    width: int,
+    dtype: type[np.generic],
+) -> np.ndarray:
+    """Rows (sorted numbers over blocks of `sizes` rows, stacked) of 2-d blocks without
+    stacking them: fetch(k, local) gives block k's rows `local`, asked only for the blocks
+    that have a row wanted (so a block can stay on disk until then)."""
     out = np.empty((len(rows), width), dtype=dtype)
     start, filled = 0, 0
-    for block in blocks:
-        end = start + len(block)
-        mine = rows[filled : filled + np.searchsorted(rows[filled:], end)]
-        out[filled : filled + len(mine)] = block[mine - start]
+    for k, size in enumerate(sizes):
+        mine = rows[filled : filled + np.searchsorted(rows[filled:], start + size)]
+        if len(mine):
+            out[filled : filled + len(mine)] = fetch(k, mine - start)
         filled += len(mine)
-        start = end
+        start += size
     return out
+
+
+def _held(blocks: list[np.ndarray], rows: np.ndarray, width: int, dtype) -> np.ndarray:
+    sizes = [len(block) for block in blocks]
+    return take_rows(sizes, lambda k, local: blocks[k][local], rows, width, dtype)
