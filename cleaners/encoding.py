@@ -6,10 +6,10 @@ and lets each change be recorded against the line fragment it touched.
 
 from __future__ import annotations
 
-import difflib
 import re
 import unicodedata
 
+import cydifflib
 import ftfy
 from ftfy.badness import MOJIBAKE_CATEGORIES, is_bad
 from ftfy.chardata import (
@@ -132,8 +132,12 @@ class EncodingFixer:
         return line
 
 
-def _diff(old: str, new: str, rule: str) -> list[Change]:
-    """The fragments of `old` that became something else in `new`."""
+def _diff(
+    old: str, new: str, rule: str, sequence_matcher: type = cydifflib.SequenceMatcher
+) -> list[Change]:
+    """The fragments of `old` that became something else in `new`. cydifflib is difflib's
+    algorithm compiled: the same fragments (tests/cleaners/test_encoding.py), where the
+    standard library's pure Python was some 5% of cleaning time on generated news."""
     start = 0
     while start < min(len(old), len(new)) and old[start] == new[start]:
         start += 1
@@ -143,7 +147,7 @@ def _diff(old: str, new: str, rule: str) -> list[Change]:
     old, new = old[start : len(old) - end], new[start : len(new) - end]
     if len(old) + len(new) > _MAX_DIFF:
         return [Change(rule, old[:_MAX_FRAGMENT], new[:_MAX_FRAGMENT])]
-    matcher = difflib.SequenceMatcher(None, old, new, autojunk=False)
+    matcher = sequence_matcher(None, old, new, autojunk=False)
     return [
         Change(rule, old[i1:i2][:_MAX_FRAGMENT], new[j1:j2][:_MAX_FRAGMENT])
         for tag, i1, i2, j1, j2 in matcher.get_opcodes()

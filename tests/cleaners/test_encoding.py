@@ -1,3 +1,4 @@
+import difflib
 import re
 
 import pytest
@@ -6,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cleaners.config import EncodingConfig
-from cleaners.encoding import _MOJIBAKE_ANCHORS, EncodingFixer
+from cleaners.encoding import _MOJIBAKE_ANCHORS, EncodingFixer, _diff
 
 fix = EncodingFixer()
 
@@ -102,3 +103,14 @@ def test_idempotent_when_ftfy_makes_new_lines(text):
 def test_idempotent_and_never_raises(text):
     once = fix(text).text
     assert fix(once).text == once
+
+
+# A line and its repair share most characters
+EDITS = st.lists(st.sampled_from([*"ab ’“”\"'-–é"]), max_size=60).map("".join)
+
+
+@settings(max_examples=1000)
+@given(old=EDITS, new=EDITS)
+def test_changes_are_the_fragments_the_standard_difflib_finds(old, new):
+    """cydifflib (compiled) gives the fragments the standard library's difflib gives."""
+    assert _diff(old, new, "encoding") == _diff(old, new, "encoding", difflib.SequenceMatcher)
