@@ -170,12 +170,10 @@ def reads_as_prose(line: str, config: LayoutConfig) -> bool:
 
 class _Stoplists(NamedTuple):
     lists: tuple[frozenset[str], ...]  # jusText's stoplists, by language
-    word_ids: dict[str, int]  # every stopword of any language -> its row
-    starts: np.ndarray  # row r's languages are languages[starts[r]:starts[r + 1]]
-    languages: np.ndarray
-    # by_row[r, lang]: row r is a stopword of lang (0/1, ~15 MB): a page's hits per language
-    # in one step (the hits themselves, one per language of each stopword, are ~15k a page)
-    by_row: np.ndarray
+    # every stopword of any language -> the languages it is a stopword of, one byte each
+    # (jusText has some 100): a line's hits are a join of its words' bytes, a page's a join
+    # of its lines', counted in one step
+    languages: dict[str, bytes]
 
 
 @cache
@@ -184,34 +182,23 @@ def _stoplists() -> _Stoplists:
 
     names = sorted(justext.get_stoplists())
     lists = tuple(frozenset(w.lower() for w in justext.get_stoplist(name)) for name in names)
-    by_word: dict[str, list[int]] = {}
+    by_word: dict[str, bytearray] = {}
     for i, stoplist in enumerate(lists):
         for word in stoplist:
-            by_word.setdefault(word, []).append(i)
-    lengths = np.fromiter((len(v) for v in by_word.values()), np.int64, len(by_word))
-    languages = np.fromiter((i for v in by_word.values() for i in v), np.int64)
-    by_row = np.zeros((len(by_word), len(lists)), np.uint8)
-    by_row[np.repeat(np.arange(len(by_word)), lengths), languages] = 1
-    return _Stoplists(
-        lists=lists,
-        word_ids={word: row for row, word in enumerate(by_word)},
-        starts=np.concatenate(([0], np.cumsum(lengths))),
-        languages=languages,
-        by_row=by_row,
-    )
+            by_word.setdefault(word, bytearray()).append(i)
+    return _Stoplists(lists, {word: bytes(found) for word, found in by_word.items()})
 
 
 class LineStopwords(NamedTuple):
     """A line's stopwords, for page_stopwords (memoised by the caller)."""
 
     tokens: int  # words in the line
-    rows: np.ndarray  # _Stoplists row of each of its words that is a stopword, in order
+    hits: bytes  # the languages of each of its words that is a stopword, in order
 
 
 def _line_stopwords(line: str, stop: _Stoplists) -> LineStopwords:
     tokens = lower_words(line)
-    rows = np.array([r for r in map(stop.word_ids.get, tokens) if r is not None], np.int64)
-    return LineStopwords(len(tokens), rows)
+    return LineStopwords(len(tokens), b"".join(filter(None, map(stop.languages.get, tokens))))
 
 
 def page_stopwords(
@@ -224,38 +211,21 @@ def page_stopwords(
     stop = _stoplists()
     memo = {} if memo is None else memo
     seen = 0
-    sample: list[LineStopwords] = []
+    found: list[bytes] = []
     for line in lines:
         known = memo.get(line)
         if known is None:
             known = memo[line] = _line_stopwords(line, stop)
         seen += known.tokens
-        sample.append(known)
+        found.append(known.hits)
         if seen >= _STOPLIST_SAMPLE:
             break
-    rows = np.concatenate([known.rows for known in sample]) if sample else np.empty(0, np.int64)
-    if not len(rows):
+    hits = np.frombuffer(b"".join(found), np.uint8)  # every hit, in token order
+    if not len(hits):
         return frozenset()
-    counts = stop.by_row[rows].sum(axis=0, dtype=np.int32)  # hits per language
+    counts = np.bincount(hits, minlength=len(stop.lists))  # hits per language
     best = np.flatnonzero(counts == counts.max())
-    if len(best) == 1:
-        return stop.lists[int(best[0])]
-    return _first_hit_wins(stop, [rows])
-
-
-def _first_hit_wins(stop: _Stoplists, found: list[np.ndarray]) -> frozenset[str]:
-    """page_stopwords from the stopword rows of its sample lines, one hit at a time: on a
-    tie of hit counts, the language whose first hit comes first (the plain path)."""
-    rows = np.concatenate(found) if found else np.empty(0, np.int64)
-    if not len(rows):
-        return frozenset()
-    # every hit, in token order: the languages of each stopword, one after another
-    lengths = stop.starts[rows + 1] - stop.starts[rows]
-    offsets = np.repeat(stop.starts[rows] - np.cumsum(lengths) + lengths, lengths)
-    hits = stop.languages[offsets + np.arange(int(lengths.sum()))]
-    counts = np.bincount(hits, minlength=len(stop.lists))
-    best = np.flatnonzero(counts == counts.max())
-    if len(best) > 1:
+    if len(best) > 1:  # a tie: the language whose first hit comes first
         best = [min(best.tolist(), key=lambda lang: int(np.argmax(hits == lang)))]
     return stop.lists[int(best[0])]
 

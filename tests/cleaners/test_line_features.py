@@ -3,7 +3,10 @@ facts of a line (line_facts: string tests, prefilters, the ASCII tokeniser) must
 what the regexes give on the stripped line, and page_stopwords the stoplist that counting
 every hit in order gives."""
 
-import numpy as np
+from collections import Counter
+from functools import cache
+
+import justext
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -53,18 +56,29 @@ def test_tokens_of_a_line_do_not_depend_on_its_surrounding_whitespace(line):
     assert lf.lower_words(line) == lf.lower_words(line.strip())
 
 
+@cache
+def jus_text_stoplists() -> list[frozenset[str]]:
+    names = sorted(justext.get_stoplists())
+    return [frozenset(w.lower() for w in justext.get_stoplist(name)) for name in names]
+
+
 def plain_page_stopwords(lines: list[str]) -> frozenset[str]:
-    """page_stopwords one hit at a time over the first 3000 words, as it was first written."""
-    stop = lf._stoplists()
-    seen, found = 0, []
+    """page_stopwords one hit at a time over the first 3000 words, straight from jusText's
+    stoplists, as it was first written."""
+    stoplists = jus_text_stoplists()
+    seen, hits = 0, []
     for line in lines:
         tokens = [t.lower() for t in lf.words(line)]
-        rows = np.fromiter((stop.word_ids.get(t, -1) for t in tokens), np.int64, len(tokens))
-        found.append(rows[rows >= 0])
+        hits += [lang for t in tokens for lang, words in enumerate(stoplists) if t in words]
         seen += len(tokens)
         if seen >= lf._STOPLIST_SAMPLE:
             break
-    return lf._first_hit_wins(stop, found)
+    if not hits:
+        return frozenset()
+    counts = Counter(hits)
+    most = max(counts.values())
+    first = min((hits.index(lang), lang) for lang, n in counts.items() if n == most)[1]
+    return stoplists[first]
 
 
 # Words that are stopwords of one language, of many ("de", "a", "la"), or of none
