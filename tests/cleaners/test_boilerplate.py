@@ -1,10 +1,8 @@
-import re
-
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cleaners.boilerplate import AnyOf, BoilerplateStripper, normalise_line
+from cleaners.boilerplate import BoilerplateStripper, normalise_line
 from cleaners.config import Config
 
 strip = BoilerplateStripper(Config.load().boilerplate)
@@ -445,44 +443,3 @@ def test_sentences_that_merely_name_commissions_cookies_or_browsers_stay(line):
 def test_template_widgets_and_prompts_go(line, rule):
     text = "\n".join([*ARTICLE, "", line])
     assert removed(text) == [(f"boilerplate.{rule}", line)]
-
-
-BOILERPLATE = Config.load().boilerplate
-RULE_LISTS = [
-    (BOILERPLATE.patterns, re.IGNORECASE),
-    (BOILERPLATE.notice_patterns, re.IGNORECASE),
-    (BOILERPLATE.caption_patterns, 0),
-]
-# lines that some of the default patterns match, to mix into the generated text
-MATCHING = [
-    "© 2024 River Journal. All rights reserved.",
-    "Photograph by Jane Doe",
-    "The minister in Berlin. © dpa",
-    "this site is licensed under a creative commons licence",
-    "we may earn a commission if you buy through links",
-    "your browser is out of date",
-]
-
-
-@settings(max_examples=300, deadline=None)
-@given(
-    st.sampled_from(range(len(RULE_LISTS))),
-    st.lists(st.sampled_from(MATCHING) | st.text(max_size=40), max_size=3).map(" ".join),
-)
-def test_one_regex_of_a_rule_list_matches_where_any_of_its_patterns_does(which, line):
-    patterns, flags = RULE_LISTS[which]
-    separate = [re.compile(p, flags) for p in patterns]
-    assert AnyOf(patterns, flags).search(line) == any(p.search(line) for p in separate)
-    norm = normalise_line(line)
-    assert AnyOf(patterns, flags).search(norm) == any(p.search(norm) for p in separate)
-
-
-def test_patterns_with_their_own_flags_or_backreferences_keep_their_meaning():
-    found = AnyOf([r"(?i)^photo by \w+$", r"\b(\w+) \1\b", r"^(?P<w>x)(?P=w)$", "^Plain$"])
-    assert found.search("PHOTO BY Jane")  # its own (?i), though the others are case-sensitive
-    assert not found.search("plain")
-    assert found.search("Plain")
-    assert found.search("it was was")  # \1 still refers to its own group
-    assert not found.search("it was not")
-    assert found.search("xx") and not found.search("xy")
-    assert not AnyOf([]).search("anything")

@@ -1,0 +1,126 @@
+"""A list of regex rules asked one question of a line: does any of them match?
+
+One regex of them all scans a line once instead of once per pattern. Case-insensitive rules
+searched in lowercased text (the rules' normalised lines) are searched without IGNORECASE
+where that gives the same answers: Python's re then skips to the characters a pattern can
+start with, which under IGNORECASE it cannot (some 3x faster on the notice rules).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from re import _constants as sre  # the parser re itself uses (the project runs on 3.11)
+from re import _parser
+from re._casefix import _EXTRA_CASES
+
+_GLOBAL_FLAGS = re.compile(r"^\(\?([aiLmsux]+)\)")
+_NUMBERED = re.compile(r"\\[1-9]|\(\?P[<=]|\(\?\(")  # backreferences, named groups, conditionals
+
+# Lowercase characters that IGNORECASE takes for another lowercase character ("ı" for "i",
+# "ſ" for "s", Greek and Cyrillic variants). Outside ASCII: a line with one of them is
+# searched case-insensitively, as written.
+_CASE_PAIRS = {chr(c) for key, more in _EXTRA_CASES.items() for c in (key, *more)}
+_PAIRED_OUTSIDE_ASCII = "".join(sorted(c for c in _CASE_PAIRS if not c.isascii()))
+_HAS_PAIRED = re.compile(f"[{re.escape(_PAIRED_OUTSIDE_ASCII)}]")
+_LARGEST_RANGE = 1 << 16  # a character range checked one character at a time
+
+
+class AnyOf:
+    """Whether any of `patterns` (each compiled with `flags`) matches, by one regex of them
+    all. A pattern's leading global flags ("(?i)") become a group of its own; a pattern whose
+    groups are referred to by number or name is searched on its own.
+
+    `lowercase=True` promises every searched text is lowercased (str.lower): patterns under
+    IGNORECASE that only ever match lowercase characters the same either way are then
+    searched without it, except in a text with a character of _CASE_PAIRS outside ASCII."""
+
+    def __init__(self, patterns: Sequence[str], flags: int = 0, lowercase: bool = False) -> None:
+        together, alone = [], []
+        for pattern in patterns:
+            re.compile(pattern, flags)  # each must be valid on its own, as the config says
+            if _NUMBERED.search(pattern):
+                alone.append(re.compile(pattern, flags))
+                continue
+            lead = _GLOBAL_FLAGS.match(pattern)
+            body = pattern[lead.end() :] if lead else pattern
+            together.append(f"(?{lead.group(1)}:{body})" if lead else f"(?:{body})")
+        self._together = _one_regex(together, flags)
+        self._alone = alone
+        self._lowercase = None
+        if lowercase and flags & re.IGNORECASE:
+            same = [p for p in together if case_blind_in_lowercase(p, flags)]
+            others = [p for p in together if p not in same]
+            self._lowercase = [
+                *filter(None, [_one_regex(same, flags & ~re.IGNORECASE), _one_regex(others, flags)])
+            ]
+
+    def search(self, text: str) -> bool:
+        if self._lowercase is not None and (text.isascii() or not _HAS_PAIRED.search(text)):
+            found = any(regex.search(text) for regex in self._lowercase)
+        else:
+            found = self._together is not None and self._together.search(text) is not None
+        return found or any(p.search(text) for p in self._alone)
+
+
+def _one_regex(patterns: list[str], flags: int) -> re.Pattern[str] | None:
+    return re.compile("|".join(patterns), flags) if patterns else None
+
+
+def case_blind_in_lowercase(pattern: str, flags: int = re.IGNORECASE) -> bool:
+    """True when `pattern` under IGNORECASE matches a lowercased text exactly where it does
+    without: every character it names (literals, set members and ranges) is its own
+    lowercase and none is one of _CASE_PAIRS outside ASCII, and it has no backreference.
+
+    Why that is enough: re under IGNORECASE compares a text character's lowercase with the
+    pattern's, plus the pairs of _CASE_PAIRS. In lowercased text every character is its own
+    lowercase, so only a pair can match differently, and each pair of a named character is
+    outside ASCII (ASCII "i" and "s" pair with "ı" and "ſ"), where AnyOf does not go."""
+    try:
+        return _case_blind(_parser.parse(pattern, flags))
+    except (re.error, TypeError, ValueError, AttributeError):
+        return False
+
+
+def _case_blind(items) -> bool:
+    for op, av in items:
+        if op in (sre.LITERAL, sre.NOT_LITERAL):
+            if not _plain_lowercase(av):
+                return False
+        elif op is sre.IN:
+            if not all(_case_blind_member(member_op, member) for member_op, member in av):
+                return False
+        elif op in (sre.GROUPREF, sre.GROUPREF_EXISTS):
+            return False
+        elif op is sre.BRANCH:
+            if not all(_case_blind(branch) for branch in av[1]):
+                return False
+        elif op is sre.SUBPATTERN:
+            if not _case_blind(av[3]):
+                return False
+        elif op in (sre.MAX_REPEAT, sre.MIN_REPEAT, sre.POSSESSIVE_REPEAT):
+            if not _case_blind(av[2]):
+                return False
+        elif op in (sre.ASSERT, sre.ASSERT_NOT):
+            if not _case_blind(av[1]):
+                return False
+        elif op is sre.ATOMIC_GROUP:
+            if not _case_blind(av):
+                return False
+        elif op not in (sre.ANY, sre.AT, sre.CATEGORY):
+            return False  # anything else: searched as written
+    return True
+
+
+def _case_blind_member(op, av) -> bool:
+    if op is sre.LITERAL:
+        return _plain_lowercase(av)
+    if op is sre.RANGE:
+        low, high = av
+        return high - low < _LARGEST_RANGE and all(map(_plain_lowercase, range(low, high + 1)))
+    return op in (sre.NEGATE, sre.CATEGORY)
+
+
+def _plain_lowercase(code: int) -> bool:
+    char = chr(code)
+    return char.lower() == char and not (char in _CASE_PAIRS and not char.isascii())
