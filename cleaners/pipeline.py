@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import dataclasses
+import time
+from collections import Counter
 
 from cleaners.boilerplate import BoilerplateStripper
 from cleaners.config import Config
@@ -19,6 +21,8 @@ class DocumentCleaner:
 
     Documents already rejected by a reader pass through untouched; a document with no text
     left is rejected as "empty" (its removed lines stay in `changes`, so nothing is lost).
+    `seconds` adds up the time each step took (html, encoding, escapes, boilerplate), for
+    the run's report of where the time goes.
     """
 
     def __init__(self, config: Config | None = None) -> None:
@@ -28,6 +32,7 @@ class DocumentCleaner:
         self.boilerplate = (
             BoilerplateStripper(config.boilerplate) if config.boilerplate.enabled else None
         )
+        self.seconds: Counter[str] = Counter()
 
     def run_safely(self, doc: Document) -> Document:
         """run(), except that a document a cleaner fails on is rejected with the error named
@@ -44,8 +49,10 @@ class DocumentCleaner:
         text, title = doc.text, doc.title
         changes: list[Change] = list(doc.changes)
         extracted_html = doc.content_type == "html"
+        clock = time.perf_counter()
         if extracted_html:
             extracted = extract_html(text)
+            clock = self._took("html", clock)
             if not extracted.text.strip():
                 return dataclasses.replace(doc, reason=NO_CONTENT)  # keep the page as it came
             text, title = extracted.text, title or extracted.title
@@ -53,14 +60,14 @@ class DocumentCleaner:
             if fixer is not None:
                 text, fixed = fixer(text)
                 changes.extend(fixed)
-        if title and self.encoding is not None:
-            title = self.encoding(title).text
-        if title and self.escapes is not None:
-            title = self.escapes(title).text
+                if title:
+                    title = fixer(title).text
+                clock = self._took(fixer.name, clock)
         if self.boilerplate is not None:
             # trafilatura already judged the page's layout; our line rules still apply
             text, removed = self.boilerplate(text, title=title, layout=not extracted_html)
             changes.extend(removed)
+            self._took("boilerplate", clock)
         text = text.strip("\n")
         return dataclasses.replace(
             doc,
@@ -70,3 +77,8 @@ class DocumentCleaner:
             changes=changes,
             reason=None if text.strip() else EMPTY,
         )
+
+    def _took(self, step: str, since: float) -> float:
+        now = time.perf_counter()
+        self.seconds[step] += now - since
+        return now

@@ -85,3 +85,16 @@ def test_html_without_main_text_keeps_the_page():
 def test_rejected_documents_pass_untouched():
     doc = Document("m", "x.jsonl:3", '{"broken', reason="malformed")
     assert cleaner.run(doc) is doc
+
+
+def test_each_step_s_time_is_added_up(seed_texts):
+    timed = DocumentCleaner(Config.load())
+    for doc_id, raw in seed_texts.items():
+        timed.run(Document(doc_id=doc_id, source=f"seeds/{doc_id}.txt", text=raw))
+    assert set(timed.seconds) == {"encoding", "escapes", "boilerplate"}  # no html in text
+    assert all(seconds > 0 for seconds in timed.seconds.values())
+    before = dict(timed.seconds)
+    page = "<html><body><p>One line.</p></body></html>"
+    timed.run(Document("p", "p.html", page, content_type="html"))
+    assert timed.seconds["html"] > 0
+    assert all(timed.seconds[step] >= before[step] for step in before)
