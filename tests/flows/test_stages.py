@@ -6,13 +6,23 @@ import pyarrow.parquet as pq
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cleaners.chrome import ArticleLines, SiteLineFrequency, find_chrome
+from cleaners.boilerplate import normalise_line
+from cleaners.chrome import (
+    ArticleLines,
+    ChromeLines,
+    ChromeStripper,
+    SiteLineFrequency,
+    article_key,
+    find_chrome,
+    line_hash,
+)
 from cleaners.config import Config
 from cleaners.dedup.deduplicator import Deduplicator
-from cleaners.document import Document
+from cleaners.document import Change, Document
 from cleaners.pipeline import EMPTY
 from flows import stages
-from flows.io import count_rows, documents_to_table, write_table
+from flows.io import CLEANED_SCHEMA, count_rows, documents_to_table, write_table
+from tests.cleaners.test_chrome import plain_strip
 
 CONFIG = Config.load()
 
@@ -128,3 +138,100 @@ def test_unique_ids_follow_the_rule_row_by_row(shards):
         expected.append(out)
     got = stages.unique_ids(ids, lambda k: sources[k])
     assert [g.to_pylist() for g in got] == expected
+
+
+def _every_case(docs: list[dict]) -> list[Document]:
+    """Generated pages, some rejected already, some without a site, some untidy (a doubled
+    space, a tab, a space at a line's end: line_norms's slow path), each with a change."""
+    out = []
+    for i, d in enumerate(docs):
+        text = d["text"]
+        if i % 5 == 2:
+            text = text.replace(" ", "  ", 1) if i % 2 else text.replace("\n", " \t\n", 2)
+        out.append(
+            Document(
+                d["id"],
+                f"gen:{i}",
+                text,
+                site=None if i % 13 == 4 else d["site"],
+                changes=[] if i % 3 else [Change("escapes", "&amp;", "&")],
+                reason=EMPTY if i % 11 == 5 else None,
+            )
+        )
+    return out
+
+
+def _plain_article_rows(table: pa.Table, lines: pa.Table) -> pa.Table:
+    """Pass 2 row by row as first written: every line normalised on its own."""
+    config = CONFIG.chrome
+    by_site = ArticleLines(lines, config)
+    rows = []
+    for row in table.to_pylist():
+        if row["reason"] is not None or not row["site"]:
+            continue
+        norms = [normalise_line(x) for x in row["text"].split("\n") if x.strip()]
+        if not norms:
+            continue
+        site = row["site"]
+        key = article_key(norms, config.article_key_words, by_site.common.get(site, frozenset()))
+        rows.append((site, None, key))
+        candidates = by_site.candidates.get(site, frozenset())
+        rows += [(site, h, key) for h in {line_hash(x) for x in norms} & candidates]
+    site, hashes, key = zip(*rows, strict=True)
+    table = pa.table({"site": site, "line_hash": hashes, "article": key}, stages.ARTICLES_SCHEMA)
+    return table.sort_by("line_hash")
+
+
+def _plain_stripped(table: pa.Table, strip: ChromeStripper) -> pa.Table:
+    """strip_chrome as first written: every row through Python, each line hashed alone."""
+    rows = table.to_pylist()
+    for row in rows:
+        if row["reason"] is None and row["site"]:
+            text, removed = plain_strip(strip, row["text"], row["site"])
+            if removed:
+                row["text"] = text.strip("\n")
+                row["changes"] = [
+                    *row["changes"],
+                    *({"rule": "chrome", "removed": x, "replacement": None} for x in removed),
+                ]
+                row["reason"] = None if row["text"].strip() else EMPTY
+    return pa.Table.from_pylist(rows, schema=CLEANED_SCHEMA)
+
+
+def test_count_and_strip_chrome_write_what_the_row_by_row_passes_write(
+    generated_site_corpus, tmp_path
+):
+    """Pass 2 and pass 3 as stages, over real Parquet files, against the plain passes: rows
+    rejected already and rows without a site are left alone, untidy texts go the slow way,
+    a page of nothing but chrome is rejected as empty."""
+    docs = _every_case(generated_site_corpus[0])
+    chrome = find_chrome([(d.text, d.site) for d in docs if d.reason is None], CONFIG.chrome)
+    site = docs[0].site
+    only_chrome = [x for x in docs[0].text.split("\n") if line_hash(x) in chrome.sites[site]]
+    docs.append(Document("only-chrome", "gen:x", "\n".join(only_chrome), site=site))
+    cleaned = tmp_path / "cleaned.parquet"
+    write_table(documents_to_table(docs), cleaned)
+
+    frequencies = _write_frequencies(
+        [[{"text": d.text, "site": d.site} for d in docs if d.reason is None]], tmp_path
+    )
+    frequent, articles = tmp_path / "frequent.parquet", tmp_path / "articles.parquet"
+    stages.frequent_lines(frequencies, CONFIG, str(frequent))
+    stages.count_chrome(str(cleaned), str(frequent), CONFIG, str(articles))
+    lines = pq.read_table(frequent)
+    assert pq.read_table(articles).equals(_plain_article_rows(pq.read_table(cleaned), lines))
+
+    chrome_lines, final = tmp_path / "chrome.parquet", tmp_path / "final.parquet"
+    stages.chrome([str(articles)], CONFIG, str(chrome_lines))
+    stages.strip_chrome(str(cleaned), str(chrome_lines), str(final))
+    strip = ChromeStripper(ChromeLines.from_columns(pq.read_table(chrome_lines).to_pydict()))
+    expected = _plain_stripped(pq.read_table(cleaned), strip)
+    got = pq.read_table(final)
+    assert got.equals(expected)
+
+    before = pq.read_table(cleaned)
+    changed = [i for i in range(got.num_rows) if got["text"][i] != before["text"][i]]
+    assert len(changed) > len(docs) // 3
+    assert got["reason"].to_pylist()[-1] == EMPTY and got["text"].to_pylist()[-1] == ""
+    assert any(docs[i].text != generated_site_corpus[0][i]["text"] for i in changed)  # untidy
+    assert any(docs[i].changes for i in changed)  # changes kept, the chrome's after them
