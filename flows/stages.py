@@ -35,7 +35,7 @@ from cleaners.dedup.deduplicator import (
     Deduplicator,
     Fingerprints,
     SignatureLoader,
-    fingerprint,
+    fingerprint_arrow,
     hasher,
     take_rows,
 )
@@ -205,8 +205,8 @@ def fingerprints(cleaned: str, config: Config, out: str) -> int:
             live = pc.is_null(table["reason"])
             prints = None
             if minhasher is not None:
-                texts = table["text"].filter(live).to_pylist()
-                prints = fingerprint(texts, dedup, minhasher)
+                texts = table["text"].filter(live)
+                prints = fingerprint_arrow(texts, dedup, minhasher)
                 live_rows += len(texts)
             writer.write(_fingerprint_table(table, live, prints, schema))
     return live_rows

@@ -1,7 +1,9 @@
 """The corpus-wide reduces read their inputs one range of hashes at a time: the result must not
 depend on how many parts they are split into, and must be what the in-memory passes find."""
 
+import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -17,11 +19,20 @@ from cleaners.chrome import (
     line_hash,
 )
 from cleaners.config import Config
-from cleaners.dedup.deduplicator import Deduplicator
+from cleaners.dedup.deduplicator import Deduplicator, fingerprint, fingerprint_arrow, hasher
+from cleaners.dedup.settings import bands_and_rows
 from cleaners.document import Change, Document
 from cleaners.pipeline import EMPTY
 from flows import stages
-from flows.io import CLEANED_SCHEMA, count_rows, documents_to_table, write_table
+from flows.io import (
+    CLEANED_SCHEMA,
+    TableWriter,
+    count_rows,
+    documents_to_table,
+    fingerprint_schema,
+    write_table,
+)
+from tests.cleaners.dedup.test_minhash import generated_texts
 from tests.cleaners.test_chrome import plain_strip
 
 CONFIG = Config.load()
@@ -235,3 +246,42 @@ def test_count_and_strip_chrome_write_what_the_row_by_row_passes_write(
     assert got["reason"].to_pylist()[-1] == EMPTY and got["text"].to_pylist()[-1] == ""
     assert any(docs[i].text != generated_site_corpus[0][i]["text"] for i in changed)  # untidy
     assert any(docs[i].changes for i in changed)  # changes kept, the chrome's after them
+
+
+def test_fingerprints_from_arrow_buffers_are_those_of_the_texts_as_str(
+    generated_site_corpus, tmp_path
+):
+    """The stage hands the kernel Arrow's UTF-8 buffer: keys, lengths, signatures and bands
+    are what fingerprint() gives for the same texts as str (two batches, rows rejected
+    between live ones, empty texts, every kind of whitespace, many scripts)."""
+    texts = 3 * ([d["text"] for d in generated_site_corpus[0]] + generated_texts(200))
+    assert len(texts) > stages.BATCH
+    docs = [
+        Document(f"d{i}", f"gen:{i}", t, reason=EMPTY if i % 7 == 3 else None)
+        for i, t in enumerate(texts)
+    ]
+    cleaned, prints = tmp_path / "cleaned.parquet", tmp_path / "prints.parquet"
+    with TableWriter(cleaned, CLEANED_SCHEMA) as writer:  # row groups smaller than a batch
+        for start in range(0, len(docs), 97):
+            writer.write(documents_to_table(docs[start : start + 97]))
+    live_rows = stages.fingerprints(str(cleaned), CONFIG, str(prints))
+
+    dedup = CONFIG.dedup
+    schema = fingerprint_schema(dedup.num_perm, bands_and_rows(dedup.threshold, dedup.num_perm)[0])
+    table = pq.read_table(cleaned)
+    live = pc.is_null(table["reason"])
+    plain = fingerprint(table["text"].filter(live).to_pylist(), dedup, hasher(dedup))
+    expected = stages._fingerprint_table(table, live, plain, schema)
+    assert live_rows == len(plain.keys) and pq.read_table(prints).equals(expected)
+
+    sliced = fingerprint_arrow(pa.array(texts[:50]).slice(3), dedup)  # offsets not from 0
+    assert _same_prints(sliced, fingerprint(texts[3:50], dedup))
+
+
+def _same_prints(a, b) -> bool:
+    return (
+        a.keys == b.keys
+        and np.array_equal(a.lengths, b.lengths)
+        and np.array_equal(a.signatures, b.signatures)
+        and np.array_equal(a.bands, b.bands)
+    )
