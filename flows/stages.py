@@ -200,8 +200,9 @@ def fingerprints(cleaned: str, config: Config, out: str) -> int:
     schema = fingerprint_schema(dedup.num_perm, bands_and_rows(dedup.threshold, dedup.num_perm)[0])
     minhasher = hasher(dedup) if dedup.enabled else None
     live_rows = 0
+    columns = ["doc_id", "source", "reason"] + (["text"] if minhasher else [])  # not the rest
     with TableWriter(Path(out), schema) as writer:
-        for table in read_batches(Path(cleaned), BATCH):
+        for table in read_batches(Path(cleaned), BATCH, columns=columns):
             live = pc.is_null(table["reason"])
             prints = None
             if minhasher is not None:
