@@ -126,11 +126,6 @@ def _tidy(lines: list[str]) -> bool:
     )
 
 
-def _norms(text: str) -> list[str]:
-    """The normalised forms of a text's non-blank lines."""
-    return [norm for norm in line_norms(text) if norm]
-
-
 def article_key(norms: Iterable[str], min_words: int, common: frozenset[int]) -> int:
     """From the smallest hash of the document's normalised lines of at least `min_words`
     words (of all its lines when it has none) that are not in `common` (lines on many pages
@@ -155,9 +150,11 @@ class SiteLineFrequency:
     def __init__(self) -> None:
         self.docs: dict[str, Counter[int]] = {}
 
-    def count(self, text: str, site: str | None) -> None:
+    def count(self, text: str, site: str | None, tidy: bool | None = None) -> None:
+        """Add a page (`tidy`: as from `tidy_texts`, when known)."""
         if site:
-            self.docs.setdefault(site, Counter()).update({_hash(n) for n in _norms(text)})
+            hashes = {_hash(n) for n in line_norms(text, tidy) if n}
+            self.docs.setdefault(site, Counter()).update(hashes)
 
     def to_table(self) -> pa.Table:
         sites, hashes, docs = [], [], []

@@ -76,11 +76,12 @@ def clean(shard: Shard, config: Config, out: str, line_frequency: str | None) ->
     cleaned = (cleaner.run_safely(doc) for doc in read_shard(shard))
     with TableWriter(Path(out), CLEANED_SCHEMA) as writer:  # written last: the shard is done
         for batch in batched(cleaned, BATCH):
+            table = documents_to_table(batch)
             if line_frequency:
-                for doc in batch:
+                for doc, tidy in zip(batch, tidy_texts(table["text"]), strict=True):
                     if doc.reason is None:
-                        frequency.count(doc.text, doc.site)
-            writer.write(documents_to_table(batch))
+                        frequency.count(doc.text, doc.site, tidy)
+            writer.write(table)
         if line_frequency:
             write_table(frequency.to_table(), Path(line_frequency), STORED_ROW_GROUP)
     return writer.rows

@@ -1,6 +1,9 @@
 """The corpus-wide reduces read their inputs one range of hashes at a time: the result must not
 depend on how many parts they are split into, and must be what the in-memory passes find."""
 
+import json
+from collections import Counter
+
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -10,6 +13,7 @@ from hypothesis import strategies as st
 
 from cleaners.boilerplate import normalise_line
 from cleaners.chrome import (
+    FREQUENCY_SCHEMA,
     ArticleLines,
     ChromeLines,
     ChromeStripper,
@@ -17,6 +21,7 @@ from cleaners.chrome import (
     article_key,
     find_chrome,
     line_hash,
+    tidy_texts,
 )
 from cleaners.config import Config
 from cleaners.dedup.deduplicator import Deduplicator, fingerprint, fingerprint_arrow, hasher
@@ -29,7 +34,9 @@ from flows.io import (
     TableWriter,
     count_rows,
     documents_to_table,
+    find_input_files,
     fingerprint_schema,
+    plan_shards,
     write_table,
 )
 from tests.cleaners.dedup.test_minhash import generated_texts
@@ -285,3 +292,36 @@ def _same_prints(a, b) -> bool:
         and np.array_equal(a.signatures, b.signatures)
         and np.array_equal(a.bands, b.bands)
     )
+
+
+def test_the_clean_stage_counts_each_pages_lines_as_normalised_one_by_one(
+    generated_site_corpus, tmp_path
+):
+    """Pass 1 inside the clean stage (Arrow's tidy flags for the batch) over a real JSONL
+    shard: the line frequencies are those of every live page's lines hashed one by one."""
+    docs = generated_site_corpus[0]
+    jsonl = tmp_path / "docs.jsonl"
+    with jsonl.open("w", encoding="utf-8") as f:
+        for i, d in enumerate(docs):
+            text = d["text"].replace(". ", ".\u00a0 ", 1 if i % 3 == 1 else 0)  # untidy
+            f.write(json.dumps({"id": d["id"], "text": text, "site": d["site"]}) + "\n")
+    shard = plan_shards(find_input_files([jsonl]), len(docs) + 1)[0]
+    cleaned, frequency = tmp_path / "cleaned.parquet", tmp_path / "frequency.parquet"
+    stages.clean(shard, CONFIG, str(cleaned), str(frequency))
+
+    counts: dict[str, Counter] = {}
+    for row in pq.read_table(cleaned).to_pylist():
+        if row["reason"] is None and row["site"]:
+            hashes = {line_hash(x) for x in row["text"].split("\n") if x.strip()}
+            counts.setdefault(row["site"], Counter()).update(hashes)
+    rows = [(s, h, n) for s in sorted(counts) for h, n in counts[s].items()]
+    expected = pa.table(
+        {
+            "site": [r[0] for r in rows],
+            "line_hash": [r[1] for r in rows],
+            "docs": [r[2] for r in rows],
+        },
+        FREQUENCY_SCHEMA,
+    ).sort_by("line_hash")
+    assert pq.read_table(frequency).equals(expected)
+    assert not all(tidy_texts(pq.read_table(cleaned)["text"]))  # some went the slow way
