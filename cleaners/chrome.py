@@ -45,6 +45,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from functools import cache
 from itertools import pairwise
 from typing import Any
 
@@ -52,8 +53,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import xxhash
 
-from cleaners.boilerplate import normalise_line
+from cleaners.boilerplate import _straight_apostrophes, normalise_line
 from cleaners.config import ChromeConfig
+from cleaners.dedup.shingles import whitespace
 from cleaners.document import Change, Cleaned
 
 # Arrow schemas of the stored tables (hashes are unsigned 64-bit)
@@ -85,9 +87,43 @@ def line_hash(line: str) -> int:
     return _hash(normalise_line(line))
 
 
-def _norms(text: str) -> list[str]:
-    """The normalised forms of a text's non-blank lines."""
-    return [normalise_line(line) for line in text.split("\n") if line.strip()]
+def line_norms(text: str, tidy: bool | None = None) -> list[str]:
+    """normalise_line of each line of text.split("\n") ("" for a blank one). A tidy text
+    (nearly every cleaned one; `tidy` None: not known, checked here) is done in one go, 2-4x
+    faster than line by line: lowercasing the whole text is lowercasing each line (a line
+    break ends a final sigma's context just as a line's end does), and its lines have no
+    whitespace for normalise_line to collapse."""
+    if tidy is False:
+        return [normalise_line(line) for line in text.split("\n")]
+    lines = _straight_apostrophes(text).lower().split("\n")
+    if tidy or _tidy(lines):
+        return lines
+    return [normalise_line(line) for line in text.split("\n")]
+
+
+@cache
+def _untidy() -> str:
+    """RE2: a space by a space, a line break or an end; or any other whitespace character."""
+    other = "".join(f"\\x{{{c:x}}}" for c in whitespace() if c not in (ord("\n"), ord(" ")))
+    return f"  | \\n|\\n |^ | $|[{other}]"
+
+
+def tidy_texts(texts: pa.Array | pa.ChunkedArray) -> list[bool]:
+    """Which of many texts are tidy (no whitespace but line breaks and single spaces between
+    other characters), for `line_norms`, some 3x faster than its own check: Arrow's regex
+    over the batch. Lowercasing keeps a text tidy (no lowercase mapping makes whitespace,
+    and straight apostrophes only turn the no-break space into one: the tests check all of
+    Unicode)."""
+    return pc.invert(pc.match_substring_regex(texts, _untidy())).to_pylist()
+
+
+def _tidy(lines: list[str]) -> bool:
+    """A sufficient test in Python that split() and join change none of the lines: every
+    whitespace character but the space is unprintable (the tests check it over Unicode)."""
+    return all(
+        line.isprintable() and line[:1] != " " and line[-1:] != " " and "  " not in line
+        for line in lines
+    )
 
 
 def article_key(norms: Iterable[str], min_words: int, common: frozenset[int]) -> int:
@@ -95,12 +131,14 @@ def article_key(norms: Iterable[str], min_words: int, common: frozenset[int]) ->
     words (of all its lines when it has none) that are not in `common` (lines on many pages
     of the site); when every one is common (copies of a widely repeated article), the
     smallest of them all. Copies of one article share it with high probability."""
-    long: list[int] = []
-    other: list[int] = []
-    for norm in norms:
-        if norm:
-            (long if len(norm.split()) >= min_words else other).append(_hash(norm))
-    candidates = long or other
+    norms = [norm for norm in norms if norm]
+    long = [len(norm.split()) >= min_words for norm in norms]
+    return _article_key([_hash(norm) for norm in norms], long, common)
+
+
+def _article_key(hashes: list[int], long: list[bool], common: frozenset[int]) -> int:
+    """article_key from the lines' hashes and which lines are long."""
+    candidates = [h for h, is_long in zip(hashes, long, strict=True) if is_long] or hashes
     smallest = min((h for h in candidates if h not in common), default=min(candidates, default=0))
     # hashed again: the smallest of a page's hashes leans to 0, a key need not
     return xxhash.xxh3_64_intdigest(smallest.to_bytes(8, "little"))
@@ -112,9 +150,11 @@ class SiteLineFrequency:
     def __init__(self) -> None:
         self.docs: dict[str, Counter[int]] = {}
 
-    def count(self, text: str, site: str | None) -> None:
+    def count(self, text: str, site: str | None, tidy: bool | None = None) -> None:
+        """Add a page (`tidy`: as from `tidy_texts`, when known)."""
         if site:
-            self.docs.setdefault(site, Counter()).update({_hash(n) for n in _norms(text)})
+            hashes = {_hash(n) for n in line_norms(text, tidy) if n}
+            self.docs.setdefault(site, Counter()).update(hashes)
 
     def to_table(self) -> pa.Table:
         sites, hashes, docs = [], [], []
@@ -164,18 +204,24 @@ class ArticleLines:
         self.candidates = _by_site(lines.filter(pc.greater_equal(docs, self.config.min_docs)))
         self.rows: list[tuple[str, int | None, int]] = []
 
-    def count(self, text: str, site: str | None) -> None:
+    def count(self, text: str, site: str | None, tidy: bool | None = None) -> None:
+        """Add a document (`tidy`: as from `tidy_texts`, when known)."""
         if not site:
             return
-        norms = _norms(text)  # once: for the key and for the candidate lines
+        norms = [norm for norm in line_norms(text, tidy) if norm]  # for the key and the lines
         if not norms:
             return
         common = self.common.get(site, frozenset())
-        key = article_key(norms, self.config.article_key_words, common)
+        hashes = [_hash(n) for n in norms]
+        # a normalised line's words are one more than its spaces (most long lines have
+        # enough in their first 64 characters: counting there first is faster)
+        spaces = self.config.article_key_words - 1
+        long = [n.count(" ", 0, 64) >= spaces or n.count(" ") >= spaces for n in norms]
+        key = _article_key(hashes, long, common)
         self.rows.append((site, None, key))
         candidates = self.candidates.get(site)
         if candidates:
-            self.rows += ((site, h, key) for h in {_hash(n) for n in norms} & candidates)
+            self.rows += ((site, h, key) for h in candidates.intersection(hashes))
 
     def to_table(self) -> pa.Table:
         site, hashes, key = zip(*self.rows, strict=True) if self.rows else ((), (), ())
@@ -263,20 +309,29 @@ class ChromeStripper:
     def __init__(self, chrome: ChromeLines) -> None:
         self.chrome = chrome
 
-    def __call__(self, text: str, site: str | None) -> Cleaned:
+    def sites(self) -> list[str]:
+        """The sites with chrome lines: only their documents can change."""
+        return sorted(s for s, hashes in self.chrome.sites.items() if hashes)
+
+    def __call__(self, text: str, site: str | None, tidy: bool | None = None) -> Cleaned:
+        """The text without its site's chrome (`tidy`: as from `tidy_texts`, when known)."""
         hashes = self.chrome.sites.get(site) if site else None
         if not hashes:
+            return Cleaned(text, [])
+        norms = line_norms(text, tidy)
+        line_hashes = [_hash(norm) if norm else 0 for norm in norms]  # 0: blank
+        if hashes.isdisjoint(line_hashes):  # the usual case (a chrome hash 0 is only slower)
             return Cleaned(text, [])
         changes: list[Change] = []
         out: list[str] = []
         after_gap = False
-        for line in text.split("\n"):
-            if not line.strip():
+        for line, norm, h in zip(text.split("\n"), norms, line_hashes, strict=True):
+            if not norm:
                 if after_gap and (not out or not out[-1].strip()):
                     continue
                 out.append(line)
                 continue
-            if line_hash(line) in hashes:
+            if h in hashes:
                 changes.append(Change(self.name, line))
                 after_gap = True
                 continue

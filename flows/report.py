@@ -27,9 +27,17 @@ class ShardReport:
         self.reasons.update(r for r in out["reason"].to_pylist() if r is not None)
         changes = pc.list_flatten(out["changes"])
         if len(changes):
-            rules = pc.struct_field(changes, "rule").to_pylist()
-            removed = pc.struct_field(changes, "removed").to_pylist()
-            self.rules.update(rules)
+            rule_column = pc.struct_field(changes, "rule")
+            counts = pc.value_counts(rule_column)  # in order of first appearance, as update()
+            for rule, n in zip(
+                counts.field("values").to_pylist(), counts.field("counts").to_pylist(), strict=True
+            ):
+                self.rules[rule] += n
+            # a rule with all its samples gets no more: only the others' changes go to Python
+            full = [r for r, s in self.samples.items() if len(s) >= SAMPLES_PER_RULE]
+            wanted = pc.invert(pc.is_in(rule_column, pa.array(full, pa.string())))
+            rules = rule_column.filter(wanted).to_pylist()
+            removed = pc.struct_field(changes, "removed").filter(wanted).to_pylist()
             for rule, text in zip(rules, removed, strict=True):
                 samples = self.samples.setdefault(rule, [])
                 if len(samples) < SAMPLES_PER_RULE and text.strip() and text not in samples:

@@ -28,17 +28,19 @@ from cleaners.chrome import (
     hash_ranges,
     site_articles,
     site_lines,
+    tidy_texts,
 )
 from cleaners.config import Config
 from cleaners.dedup.deduplicator import (
     Deduplicator,
     Fingerprints,
     SignatureLoader,
-    fingerprint,
+    fingerprint_arrow,
     hasher,
     take_rows,
 )
 from cleaners.dedup.settings import bands_and_rows
+from cleaners.document import Change
 from cleaners.pipeline import EMPTY, DocumentCleaner
 from flows.dedup_index import INDEX, copy_index, read_index, write_index
 from flows.io import (
@@ -74,11 +76,12 @@ def clean(shard: Shard, config: Config, out: str, line_frequency: str | None) ->
     cleaned = (cleaner.run_safely(doc) for doc in read_shard(shard))
     with TableWriter(Path(out), CLEANED_SCHEMA) as writer:  # written last: the shard is done
         for batch in batched(cleaned, BATCH):
+            table = documents_to_table(batch)
             if line_frequency:
-                for doc in batch:
+                for doc, tidy in zip(batch, tidy_texts(table["text"]), strict=True):
                     if doc.reason is None:
-                        frequency.count(doc.text, doc.site)
-            writer.write(documents_to_table(batch))
+                        frequency.count(doc.text, doc.site, tidy)
+            writer.write(table)
         if line_frequency:
             write_table(frequency.to_table(), Path(line_frequency), STORED_ROW_GROUP)
     return writer.rows
@@ -102,8 +105,11 @@ def count_chrome(cleaned: str, frequent: str, config: Config, out: str) -> None:
     articles = ArticleLines(read_table(Path(frequent)), config.chrome)
     for table in read_batches(Path(cleaned), BATCH, columns=["text", "site", "reason"]):
         live = table.filter(pc.is_null(table["reason"]))
-        for text, site in zip(live["text"].to_pylist(), live["site"].to_pylist(), strict=True):
-            articles.count(text, site)
+        texts = live["text"]
+        for text, site, tidy in zip(
+            texts.to_pylist(), live["site"].to_pylist(), tidy_texts(texts), strict=True
+        ):
+            articles.count(text, site, tidy)
     write_table(articles.to_table(), Path(out), STORED_ROW_GROUP)
 
 
@@ -134,16 +140,58 @@ def strip_chrome(cleaned: str, chrome_lines: str, out: str) -> int:
     strip = ChromeStripper(ChromeLines.from_columns(read_table(Path(chrome_lines)).to_pydict()))
     with TableWriter(Path(out), CLEANED_SCHEMA) as writer:
         for table in read_batches(Path(cleaned), BATCH):
-            rows = table.to_pylist()
-            for row in rows:
-                if row["reason"] is None and row["site"]:
-                    text, removed = strip(row["text"], row["site"])
-                    if removed:
-                        row["text"] = text.strip("\n")
-                        row["changes"] = [*row["changes"], *(c._asdict() for c in removed)]
-                        row["reason"] = None if row["text"].strip() else EMPTY
-            writer.write(pa.Table.from_pylist(rows, schema=CLEANED_SCHEMA))
+            writer.write(_strip_batch(table.cast(CLEANED_SCHEMA), strip))
     return writer.rows
+
+
+def _strip_batch(table: pa.Table, strip: ChromeStripper) -> pa.Table:
+    """The batch with chrome stripped. Only the texts of live rows of a site with chrome go
+    to Python, and only the rows that lost a line get new text, changes and reason; the other
+    rows' values stay Arrow's (most rows lose nothing)."""
+    sites = table["site"]
+    candidate = pc.and_(pc.is_null(table["reason"]), pc.is_in(sites, pa.array(strip.sites())))
+    rows = np.flatnonzero(candidate.to_numpy(zero_copy_only=False))
+    if not len(rows):
+        return table
+    at = pa.array(rows)
+    candidates = table["text"].take(at)
+    changed: list[int] = []
+    texts: list[str] = []
+    added: list[list[Change]] = []
+    for row, text, site, tidy in zip(
+        rows.tolist(),
+        candidates.to_pylist(),
+        sites.take(at).to_pylist(),
+        tidy_texts(candidates),
+        strict=True,
+    ):
+        stripped, removed = strip(text, site, tidy)
+        if removed:
+            changed.append(row)
+            texts.append(stripped.strip("\n"))
+            added.append(removed)
+    if not changed:
+        return table
+    old = table["changes"].take(pa.array(changed)).to_pylist()
+    changes = [
+        [*c, *({"rule": r.rule, "removed": r.removed, "replacement": r.replacement} for r in new)]
+        for c, new in zip(old, added, strict=True)
+    ]
+    reasons = [None if text.strip() else EMPTY for text in texts]
+    return _replace_rows(table, changed, {"text": texts, "changes": changes, "reason": reasons})
+
+
+def _replace_rows(table: pa.Table, rows: list[int], values: dict[str, list[Any]]) -> pa.Table:
+    """`table` with the given columns' values at `rows` (ascending) replaced by `values`."""
+    where = np.arange(table.num_rows)
+    where[rows] = table.num_rows + np.arange(len(rows))  # past the end: the new values
+    take = pa.array(where)
+    for name, new in values.items():
+        i = table.schema.get_field_index(name)
+        column, field = table.column(i), table.schema.field(i)
+        both = pa.chunked_array([*column.chunks, pa.array(new, field.type)], field.type)
+        table = table.set_column(i, field, both.take(take))
+    return table
 
 
 def fingerprints(cleaned: str, config: Config, out: str) -> int:
@@ -153,13 +201,14 @@ def fingerprints(cleaned: str, config: Config, out: str) -> int:
     schema = fingerprint_schema(dedup.num_perm, bands_and_rows(dedup.threshold, dedup.num_perm)[0])
     minhasher = hasher(dedup) if dedup.enabled else None
     live_rows = 0
+    columns = ["doc_id", "source", "reason"] + (["text"] if minhasher else [])  # not the rest
     with TableWriter(Path(out), schema) as writer:
-        for table in read_batches(Path(cleaned), BATCH):
+        for table in read_batches(Path(cleaned), BATCH, columns=columns):
             live = pc.is_null(table["reason"])
             prints = None
             if minhasher is not None:
-                texts = table["text"].filter(live).to_pylist()
-                prints = fingerprint(texts, dedup, minhasher)
+                texts = table["text"].filter(live)
+                prints = fingerprint_arrow(texts, dedup, minhasher)
                 live_rows += len(texts)
             writer.write(_fingerprint_table(table, live, prints, schema))
     return live_rows

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from cleaners.config import DedupConfig
 from cleaners.dedup.clusters import rank_order, similarity_to, star_clusters
@@ -48,6 +49,30 @@ def fingerprint(texts: list[str], config: DedupConfig, minhasher: MinHasher | No
     return Fingerprints(
         keys=sketch.keys,
         lengths=np.fromiter((len(t) for t in texts), np.int64, len(texts)),
+        signatures=sketch.signatures,
+        bands=band_keys(sketch.signatures, *bands_and_rows(config.threshold, config.num_perm)),
+    )
+
+
+def fingerprint_arrow(
+    texts: pa.Array | pa.ChunkedArray, config: DedupConfig, minhasher: MinHasher | None = None
+) -> Fingerprints:
+    """`fingerprint` of an Arrow string array, from its UTF-8 buffer: the texts never become
+    str (Arrow's UTF-8 is valid, so its bytes are what `encode` gives and its code points
+    what len counts)."""
+    if isinstance(texts, pa.ChunkedArray):
+        texts = texts.combine_chunks() if texts.num_chunks else pa.array([], pa.string())
+    if texts.null_count:
+        raise ValueError("a text to fingerprint is missing")
+    wide = pa.types.is_large_string(texts.type)
+    offsets = np.frombuffer(texts.buffers()[1], dtype=np.int64 if wide else np.int32)
+    offsets = offsets[texts.offset : texts.offset + len(texts) + 1]
+    data = texts.buffers()[2]
+    data = np.frombuffer(data, dtype=np.uint8) if data is not None else np.empty(0, np.uint8)
+    sketch = (minhasher or hasher(config)).sketch_utf8(data, offsets)
+    return Fingerprints(
+        keys=sketch.keys,
+        lengths=pc.utf8_length(texts).to_numpy().astype(np.int64),
         signatures=sketch.signatures,
         bands=band_keys(sketch.signatures, *bands_and_rows(config.threshold, config.num_perm)),
     )

@@ -92,27 +92,51 @@ class MinHasher:
             stop = start + len(encoded)
             ends = np.cumsum([len(e) for e in encoded], dtype=np.int64)
             buffer = np.frombuffer(b"".join(encoded), dtype=np.uint8)
-            normalised = np.empty(2 * len(buffer) + 1, dtype=np.uint8)  # lowercasing may grow
-            norm_ends = np.empty(len(encoded), dtype=np.int64)
-            _sketch(
-                buffer,
-                ends,
-                *_tables(),
-                self.ngram,
-                self.kind == "char",
-                self._a,
-                self._b,
-                normalised,
-                norm_ends,
-                signatures[start:stop],
-            )
-            view = memoryview(normalised)
-            begin = 0
-            for end in norm_ends.tolist():
-                keys.append(xxhash.xxh3_128_digest(view[begin:end]))
-                begin = end
+            keys += self._sketch(buffer, ends, signatures[start:stop])
             start = stop
         return Sketches(signatures, keys)
+
+    def sketch_utf8(self, data: np.ndarray, offsets: np.ndarray) -> Sketches:
+        """`sketch` of texts already in one UTF-8 buffer, text i at data[offsets[i] :
+        offsets[i + 1]] (an Arrow string array's layout): no str is made or encoded."""
+        n = len(offsets) - 1
+        signatures = np.empty((n, self.num_perm), dtype=np.uint32)
+        keys: list[bytes] = []
+        offsets = offsets.astype(np.int64)
+        start = 0
+        while start < n:  # up to the first text that reaches BATCH_BYTES, as `sketch` does
+            stop = min(n, int(np.searchsorted(offsets, offsets[start] + BATCH_BYTES)))
+            buffer = data[offsets[start] : offsets[stop]]
+            keys += self._sketch(
+                buffer, offsets[start + 1 : stop + 1] - offsets[start], signatures[start:stop]
+            )
+            start = stop
+        return Sketches(signatures, keys)
+
+    def _sketch(self, buffer: np.ndarray, ends: np.ndarray, out: np.ndarray) -> list[bytes]:
+        """The kernel over one buffer of texts (ending at `ends`): signatures into `out`,
+        and the exact keys."""
+        normalised = np.empty(2 * len(buffer) + 1, dtype=np.uint8)  # lowercasing may grow
+        norm_ends = np.empty(len(ends), dtype=np.int64)
+        _sketch(
+            buffer,
+            ends,
+            *_tables(),
+            self.ngram,
+            self.kind == "char",
+            self._a,
+            self._b,
+            normalised,
+            norm_ends,
+            out,
+        )
+        view = memoryview(normalised)
+        keys = []
+        begin = 0
+        for end in norm_ends.tolist():
+            keys.append(xxhash.xxh3_128_digest(view[begin:end]))
+            begin = end
+        return keys
 
     def signatures(self, texts: Sequence[str]) -> np.ndarray:
         return self.sketch(texts).signatures

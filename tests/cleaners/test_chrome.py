@@ -2,13 +2,14 @@
 only the copies of one article repeat stays; documents without a site are untouched."""
 
 import random
+import sys
 import tempfile
 from collections import defaultdict
 from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.parquet as pq
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from cleaners.boilerplate import normalise_line
@@ -18,12 +19,16 @@ from cleaners.chrome import (
     ChromeLines,
     ChromeStripper,
     SiteLineFrequency,
+    _tidy,
     chrome_lines,
     find_chrome,
     line_hash,
+    line_norms,
     site_lines,
+    tidy_texts,
 )
 from cleaners.config import Config
+from cleaners.dedup.shingles import whitespace
 from tests import synthetic
 
 CONFIG = Config.load().chrome
@@ -232,3 +237,101 @@ def test_a_frame_on_one_page_of_each_shard_is_found():
     ]
     docs = [shards[i % 12][i // 12] for i in range(60)]  # counted() deals doc i to shard i % 12
     assert line_hash(notice) in counted(docs, shards=12).sites["site.example"]
+
+
+# line_norms's fast path (one lower() of a tidy text) against normalise_line line by line
+TRICKY = "ΣσςİIiKẞß’‘ʼ'\u00a0\u0307\u00ad\u200b\t\r\x0b\x0c\x1c\x85\u2028\u3000 \naZ.-"
+TRICKY_TEXTS = st.one_of(
+    st.text(alphabet=st.sampled_from(TRICKY), max_size=40),
+    st.lists(st.sampled_from(["Σ", "aΣ", "AΣ.", "’", "ab", " ", "\n", "x y", "\u00a0"])).map(
+        "".join
+    ),
+    st.text(alphabet=st.characters(exclude_categories=["Cs"]), max_size=30),
+)
+
+
+def _plain_norms(text: str) -> list[str]:
+    return [normalise_line(line) for line in text.split("\n")]
+
+
+def _really_tidy(text: str) -> bool:
+    """What a tidy text is: no line changes when split on whitespace and joined again."""
+    return all(" ".join(line.split()) == line for line in text.split("\n"))
+
+
+@settings(max_examples=500)
+@given(TRICKY_TEXTS)
+@example("a\n b")
+@example("a \nb")
+@example(" a")
+@example("a ")
+@example("a  b")
+@example("\n \n")
+@example("aΣ\nb")
+@example("aΣ’\nb")
+@example("Aʼ\u00a0B\nC")
+def test_line_norms_are_normalise_line_of_each_line(text):
+    tidy = tidy_texts(pa.array([text]))[0]
+    assert tidy is _really_tidy(text)
+    assert not _tidy(text.split("\n")) or tidy  # the Python test is stricter, never wrong
+    for flag in (None, tidy, False):
+        assert line_norms(text, flag) == _plain_norms(text)
+
+
+def test_line_norms_over_all_of_unicode():
+    """Every code point (but surrogates, which Arrow's UTF-8 cannot hold) in lines that give
+    str.lower() its context: a capital sigma before and after it, at a line's end and start."""
+    chars = [chr(c) for c in range(sys.maxunicode + 1) if not 0xD800 <= c < 0xE000]
+    texts = [
+        "\n".join(f"Σ{c}Σ a{c} {c}aΣ{c}\n{c}Σ" for c in chars[i : i + 64])
+        for i in range(0, len(chars), 64)
+    ]
+    flags = tidy_texts(pa.array(texts))
+    untidy = {chr(c) for c in whitespace()} - {"\n", " "}
+    for text, tidy in zip(texts, flags, strict=True):
+        assert tidy is not any(c in text for c in untidy)
+        if tidy:
+            assert line_norms(text, True) == _plain_norms(text), text
+    for c in untidy:
+        assert not tidy_texts(pa.array([f"a{c}b"]))[0] and not _tidy([f"a{c}b"])
+
+
+def plain_strip(strip: ChromeStripper, text: str, site: str | None) -> tuple[str, list[str]]:
+    """The stripper's rule line by line, each line hashed on its own (the text left, the
+    lines removed): what its fast paths must give."""
+    hashes = strip.chrome.sites.get(site) if site else None
+    if not hashes:
+        return text, []
+    removed: list[str] = []
+    out: list[str] = []
+    after_gap = False
+    for line in text.split("\n"):
+        if not line.strip():
+            if not (after_gap and (not out or not out[-1].strip())):
+                out.append(line)
+            continue
+        if line_hash(line) in hashes:
+            removed.append(line)
+            after_gap = True
+            continue
+        after_gap = False
+        out.append(line)
+    if removed and after_gap:
+        while out and not out[-1].strip():
+            out.pop()
+    return "\n".join(out), removed
+
+
+CHROME_LINES = st.sampled_from([NAV, COOKIE, FOOTER, NAV.upper(), f"  {COOKIE}\t", ""])
+
+
+@settings(max_examples=300)
+@given(st.lists(st.one_of(CHROME_LINES, TRICKY_TEXTS), max_size=10).map("\n".join))
+def test_stripper_removes_what_the_line_by_line_rule_removes(text):
+    strip = PROPERTY_STRIPPER
+    tidy = tidy_texts(pa.array([text]))[0]
+    for flag in (None, tidy):
+        cleaned = strip(text, "river.example", flag)
+        assert (cleaned.text, [c.removed for c in cleaned.changes]) == plain_strip(
+            strip, text, "river.example"
+        )

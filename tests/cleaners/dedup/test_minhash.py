@@ -1,6 +1,7 @@
 import random
 
 import numpy as np
+import pyarrow as pa
 import pytest
 from datasketch import MinHash
 
@@ -56,6 +57,21 @@ def test_batches_give_the_same_signatures_as_one_call(monkeypatch):
     whole = MinHasher().signatures(TEXTS)
     monkeypatch.setattr(minhash, "BATCH_BYTES", 200)
     assert np.array_equal(MinHasher().signatures(TEXTS), whole)
+
+
+@pytest.mark.parametrize("batch_bytes", [200, 4 << 20])
+def test_texts_in_an_arrow_buffer_sketch_as_str(monkeypatch, batch_bytes):
+    """sketch_utf8 over an Arrow array's buffer and offsets (a slice: offsets not from 0),
+    in kernel batches of any size, gives what sketch gives for the same texts as str."""
+    import cleaners.dedup.minhash as minhash
+
+    texts = pa.array(["unused", *TEXTS, "unused"]).slice(1, len(TEXTS))
+    offsets = np.frombuffer(texts.buffers()[1], dtype=np.int32)[1 : len(TEXTS) + 2]
+    data = np.frombuffer(texts.buffers()[2], dtype=np.uint8)
+    whole = MinHasher().sketch(TEXTS)
+    monkeypatch.setattr(minhash, "BATCH_BYTES", batch_bytes)
+    got = MinHasher().sketch_utf8(data, offsets)
+    assert np.array_equal(got.signatures, whole.signatures) and got.keys == whole.keys
 
 
 def test_empty_text_has_the_empty_signature_of_datasketch():
