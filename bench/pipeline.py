@@ -13,7 +13,9 @@ For each run it prints: wall time of the command; the flow's own time from the f
 document read to the last row written (manifest.json `seconds.total`) and, beside it, what
 Prefect's start-up and shut-down cost (wall minus flow); MB/s of input per core and docs/s
 over the flow's time; peak RSS of the whole process tree (sampled every 0.1 s from /proc);
-and each stage's share of the flow's time. Run it alone: other jobs on the machine stretch it.
+and each stage's share of the flow's time, the clean stage's split by step (read, html,
+encoding, escapes, boilerplate, line counts, write) as well. Run it alone: other jobs on
+the machine stretch it.
 """
 
 from __future__ import annotations
@@ -42,6 +44,9 @@ STAGES = (
     "cluster",
     "write",
 )
+# the clean stage's steps (flows/stages.clean): reading and decoding the input, HTML
+# extraction, the three cleaners, chrome's line counts (pass 1), writing the cleaned shard
+CLEAN_STEPS = ("read", "html", "encoding", "escapes", "boilerplate", "line counts", "write")
 
 
 def _role(pid: int, root: int) -> str:
@@ -222,7 +227,23 @@ def measure(inputs: Path, workers: int, env: dict[str, str]) -> dict:
         "mb_per_core": size / 1e6 / flow_s / workers,
         "docs_per_s": manifest["counts"]["in"] / flow_s,
         "shares": {s: manifest["seconds"].get(s, 0) / flow_s for s in STAGES},
+        "clean_steps": manifest.get("clean_steps", {}),
     }
+
+
+def print_clean_steps(rows: list[dict]) -> None:
+    """The clean stage split into its steps, as shares of the whole flow's time: each step's
+    worker seconds (manifest.json `clean_steps`) over all of them, times the stage's share."""
+    print("\nthe clean stage by step, share of the flow's time\n")
+    print("| docs | workers | " + " | ".join(CLEAN_STEPS) + " |")
+    print("|" + "---|" * (2 + len(CLEAN_STEPS)))
+    for r in rows:
+        total = sum(r["clean_steps"].values()) or 1.0
+        shares = " | ".join(
+            f"{r['shares']['clean'] * r['clean_steps'].get(step, 0.0) / total:.0%}"
+            for step in CLEAN_STEPS
+        )
+        print(f"| {r['docs']:,} | {r['workers']} | {shares} |", flush=True)
 
 
 def print_rows(rows: list[dict], title: str) -> None:
@@ -248,6 +269,7 @@ def print_rows(rows: list[dict], title: str) -> None:
             f"\npeak RSS with {r['workers']} worker(s), MB by process: {parts} "
             f"(during {r['peak_stage']}, as timed from the end)"
         )
+    print_clean_steps(rows)
     one = next((r for r in rows if r["workers"] == 1), None)
     for r in rows:
         if one and r is not one:

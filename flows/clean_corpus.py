@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import shutil
 import time
+from collections import Counter
 from contextlib import ExitStack
 from datetime import UTC, datetime
 from itertools import pairwise
@@ -54,14 +55,17 @@ def plan(inputs: list[str], shard_size: int, shard_mb: int) -> list[Shard]:
 
 
 @task(name="clean", task_run_name="clean-{shard.name}", cache_policy=NO_CACHE)
-def clean(shard: Shard, config: Config, work: str) -> str:
+def clean(shard: Shard, config: Config, work: str) -> tuple[str, dict[str, float]]:
+    """The cleaned shard's path, and the seconds of each cleaning step (none for a shard an
+    interrupted run had cleaned)."""
     out = Path(work) / "cleaned" / f"part-{shard.name}.parquet"
     frequency = Path(work) / "line-frequency" / f"part-{shard.name}.parquet"
+    seconds = {}
     if not out.exists():
         line_frequency = str(frequency) if config.chrome.enabled else None
-        workers.run(stages.clean, shard, config, str(out), line_frequency)
+        seconds = workers.run(stages.clean, shard, config, str(out), line_frequency)
     progress.current().advance(shard.size)
-    return str(out)
+    return str(out), seconds
 
 
 @task(name="site-lines", task_run_name="site-lines", cache_policy=NO_CACHE)
@@ -213,7 +217,9 @@ def clean_corpus(
             n_workers,
         )
         stage("clean", total)
-        cleaned = _results(clean.map(shards, config=unmapped(cfg), work=unmapped(work)))
+        cleaned, clean_steps = _clean_results(
+            clean.map(shards, config=unmapped(cfg), work=unmapped(work))
+        )
         stage("site-lines", 1, "step")
         frequent = site_lines(shards, cfg, work)
         stage("count-chrome", total)
@@ -257,6 +263,7 @@ def clean_corpus(
             "shards_reused": reused,
             "workers": n_workers,
             "seconds": {**seconds, "total": round(time.perf_counter() - started, 3)},
+            "clean_steps": clean_steps,
             "config": cfg.model_dump(mode="json"),
             "versions": package_versions(),
         }
@@ -281,3 +288,13 @@ def clean_corpus(
 
 def _results(futures: Any) -> list[Any]:
     return [future.result() for future in futures]
+
+
+def _clean_results(futures: Any) -> tuple[list[str], dict[str, float]]:
+    """The cleaned shards' paths, and the seconds of each cleaning step over all shards
+    (worker seconds: with two workers, twice the stage's time at most)."""
+    paths, steps = [], Counter()
+    for path, seconds in _results(futures):
+        paths.append(path)
+        steps.update(seconds)
+    return paths, {step: round(s, 6) for step, s in steps.items()}

@@ -6,10 +6,12 @@ small return values. The Prefect tasks in clean_corpus.py only call them.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import ExitStack
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 import pyarrow as pa
@@ -62,29 +64,51 @@ from flows.io import (
 from flows.output import STAGING
 from flows.report import ShardReport
 
+T = TypeVar("T")
 BATCH = 1000  # documents in memory at once within a shard
 PART_ROWS = 2_000_000  # stored chrome rows a reduce holds at once (some 40 bytes each)
 STORED_ROW_GROUP = 16_384  # rows per row group of chrome's stored tables (sorted by hash)
 
 
-def clean(shard: Shard, config: Config, out: str, line_frequency: str | None) -> int:
+def clean(shard: Shard, config: Config, out: str, line_frequency: str | None) -> dict[str, float]:
     """Read a shard's documents, clean each; write the cleaned shard, and (when given a path)
     on how many of the shard's pages of each site each line is (chrome's pass 1). Returns
-    the rows."""
+    the seconds each step took: read, the cleaner's steps, line counts, write."""
     cleaner = DocumentCleaner(config)
     frequency = SiteLineFrequency()
-    cleaned = (cleaner.run_safely(doc) for doc in read_shard(shard))
+    seconds: Counter[str] = Counter()
+    cleaned = (cleaner.run_safely(doc) for doc in _timed(read_shard(shard), seconds, "read"))
     with TableWriter(Path(out), CLEANED_SCHEMA) as writer:  # written last: the shard is done
         for batch in batched(cleaned, BATCH):
+            clock = time.perf_counter()
             table = documents_to_table(batch)
+            writer.write(table)
+            counting = time.perf_counter()
+            seconds["write"] += counting - clock
             if line_frequency:
                 for doc, tidy in zip(batch, tidy_texts(table["text"]), strict=True):
                     if doc.reason is None:
                         frequency.count(doc.text, doc.site, tidy)
-            writer.write(table)
+                seconds["line counts"] += time.perf_counter() - counting
         if line_frequency:
+            clock = time.perf_counter()
             write_table(frequency.to_table(), Path(line_frequency), STORED_ROW_GROUP)
-    return writer.rows
+            seconds["line counts"] += time.perf_counter() - clock
+    return {**cleaner.seconds, **seconds}
+
+
+def _timed(items: Iterable[T], seconds: Counter[str], step: str) -> Iterator[T]:
+    """`items`, adding the time spent getting each to seconds[step]."""
+    iterator = iter(items)
+    while True:
+        clock = time.perf_counter()
+        try:
+            item = next(iterator)
+        except StopIteration:
+            seconds[step] += time.perf_counter() - clock
+            return
+        seconds[step] += time.perf_counter() - clock
+        yield item
 
 
 def frequent_lines(
@@ -149,7 +173,9 @@ def _strip_batch(table: pa.Table, strip: ChromeStripper) -> pa.Table:
     to Python, and only the rows that lost a line get new text, changes and reason; the other
     rows' values stay Arrow's (most rows lose nothing)."""
     sites = table["site"]
-    candidate = pc.and_(pc.is_null(table["reason"]), pc.is_in(sites, pa.array(strip.sites())))
+    candidate = pc.and_(
+        pc.is_null(table["reason"]), pc.is_in(sites, pa.array(strip.sites(), pa.string()))
+    )
     rows = np.flatnonzero(candidate.to_numpy(zero_copy_only=False))
     if not len(rows):
         return table

@@ -90,6 +90,16 @@ def test_manifest_counts_add_up_and_every_input_is_in_one_table(output):
     assert summary["counts"] == counts
 
 
+def test_manifest_says_where_the_cleaning_time_went(output):
+    out, _ = output
+    manifest = json.loads((out / "manifest.json").read_text())
+    steps = manifest["clean_steps"]
+    assert set(steps) == {"read", "encoding", "escapes", "boilerplate", "line counts", "write"}
+    assert all(seconds > 0 for seconds in steps.values())
+    # worker seconds, inside the clean stage's wall time on the run's workers
+    assert sum(steps.values()) <= manifest["workers"] * manifest["seconds"]["clean"]
+
+
 def test_rerun_replaces_the_previous_output(output, tmp_path):
     out = tmp_path / "clean"
     (tmp_path / "one.txt").write_text("A single short document about the harbour at dawn.")
