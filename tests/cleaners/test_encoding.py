@@ -114,3 +114,32 @@ EDITS = st.lists(st.sampled_from([*"ab ’“”\"'-–é"]), max_size=60).map("
 def test_changes_are_the_fragments_the_standard_difflib_finds(old, new):
     """cydifflib (compiled) gives the fragments the standard library's difflib gives."""
     assert _diff(old, new, "encoding") == _diff(old, new, "encoding", difflib.SequenceMatcher)
+
+
+def plain_trim(old: str, new: str) -> tuple[str, str]:
+    """The common start and end cut off one character at a time, as _diff first did."""
+    start = 0
+    while start < min(len(old), len(new)) and old[start] == new[start]:
+        start += 1
+    end = 0
+    while end < min(len(old), len(new)) - start and old[-1 - end] == new[-1 - end]:
+        end += 1
+    return old[start : len(old) - end], new[start : len(new) - end]
+
+
+class Whole:
+    """A sequence matcher that reports the two strings it was given, whole."""
+
+    def __init__(self, _junk, old: str, new: str, autojunk: bool) -> None:
+        self.old, self.new = old, new
+
+    def get_opcodes(self) -> list[tuple]:
+        return [("replace", 0, len(self.old), 0, len(self.new))]
+
+
+@settings(max_examples=2000)
+@given(start=EDITS, old=EDITS, new=EDITS, end=EDITS)
+def test_the_common_start_and_end_are_cut_as_one_character_at_a_time_would(start, old, new, end):
+    old, new = start + old + end, start + new + end
+    [change] = _diff(old, new, "encoding", Whole)
+    assert (change.removed, change.replacement) == plain_trim(old, new)
