@@ -247,6 +247,11 @@ def test_count_and_strip_chrome_write_what_the_row_by_row_passes_write(
     got = pq.read_table(final)
     assert got.equals(expected)
 
+    no_chrome, unchanged = tmp_path / "no-chrome.parquet", tmp_path / "unchanged.parquet"
+    write_table(stages.CHROME_SCHEMA.empty_table(), no_chrome)
+    stages.strip_chrome(str(cleaned), str(no_chrome), str(unchanged))
+    assert pq.read_table(unchanged).equals(pq.read_table(cleaned))
+
     before = pq.read_table(cleaned)
     changed = [i for i in range(got.num_rows) if got["text"][i] != before["text"][i]]
     assert len(changed) > len(docs) // 3
