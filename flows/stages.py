@@ -173,9 +173,8 @@ def _strip_batch(table: pa.Table, strip: ChromeStripper) -> pa.Table:
     to Python, and only the rows that lost a line get new text, changes and reason; the other
     rows' values stay Arrow's (most rows lose nothing)."""
     sites = table["site"]
-    candidate = pc.and_(
-        pc.is_null(table["reason"]), pc.is_in(sites, pa.array(strip.sites(), pa.string()))
-    )
+    with_chrome = pa.array(strip.sites(), pa.string())
+    candidate = pc.and_(pc.is_null(table["reason"]), pc.is_in(sites, with_chrome))
     rows = np.flatnonzero(candidate.to_numpy(zero_copy_only=False))
     if not len(rows):
         return table

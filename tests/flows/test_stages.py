@@ -13,7 +13,6 @@ from hypothesis import strategies as st
 
 from cleaners.boilerplate import normalise_line
 from cleaners.chrome import (
-    CHROME_SCHEMA,
     FREQUENCY_SCHEMA,
     ArticleLines,
     ChromeLines,
@@ -248,24 +247,17 @@ def test_count_and_strip_chrome_write_what_the_row_by_row_passes_write(
     got = pq.read_table(final)
     assert got.equals(expected)
 
+    no_chrome, unchanged = tmp_path / "no-chrome.parquet", tmp_path / "unchanged.parquet"
+    write_table(stages.CHROME_SCHEMA.empty_table(), no_chrome)
+    stages.strip_chrome(str(cleaned), str(no_chrome), str(unchanged))
+    assert pq.read_table(unchanged).equals(pq.read_table(cleaned))
+
     before = pq.read_table(cleaned)
     changed = [i for i in range(got.num_rows) if got["text"][i] != before["text"][i]]
     assert len(changed) > len(docs) // 3
     assert got["reason"].to_pylist()[-1] == EMPTY and got["text"].to_pylist()[-1] == ""
     assert any(docs[i].text != generated_site_corpus[0][i]["text"] for i in changed)  # untidy
     assert any(docs[i].changes for i in changed)  # changes kept, the chrome's after them
-
-
-def test_strip_chrome_with_no_chrome_anywhere_leaves_the_shard_as_it_was(
-    generated_site_corpus, tmp_path
-):
-    docs = _every_case(generated_site_corpus[0])
-    cleaned, final = tmp_path / "cleaned.parquet", tmp_path / "final.parquet"
-    write_table(documents_to_table(docs), cleaned)
-    chrome_lines = tmp_path / "chrome.parquet"
-    write_table(CHROME_SCHEMA.empty_table(), chrome_lines)
-    stages.strip_chrome(str(cleaned), str(chrome_lines), str(final))
-    assert pq.read_table(final).equals(pq.read_table(cleaned))
 
 
 def test_fingerprints_from_arrow_buffers_are_those_of_the_texts_as_str(
