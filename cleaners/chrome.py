@@ -53,7 +53,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import xxhash
 
-from cleaners.boilerplate import _straight_apostrophes, normalise_line
+from cleaners.boilerplate import normalise_line, straight_apostrophes
 from cleaners.config import ChromeConfig
 from cleaners.dedup.shingles import whitespace
 from cleaners.document import Change, Cleaned
@@ -95,7 +95,7 @@ def line_norms(text: str, tidy: bool | None = None) -> list[str]:
     whitespace for normalise_line to collapse."""
     if tidy is False:
         return [normalise_line(line) for line in text.split("\n")]
-    lines = _straight_apostrophes(text).lower().split("\n")
+    lines = straight_apostrophes(text).lower().split("\n")
     if tidy or _tidy(lines):
         return lines
     return [normalise_line(line) for line in text.split("\n")]
