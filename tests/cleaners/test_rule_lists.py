@@ -89,6 +89,8 @@ def test_only_the_pairs_match_a_lowercase_letter_under_ignorecase():
         and c.lower() == c
         and not (c in _CASE_PAIRS and not c.isascii())
     )
+    every = (chr(c) for c in range(sys.maxunicode + 1) if not 0xD800 <= c <= 0xDFFF)
+    assert all(x.lower() == x for c in every for x in c.lower())  # lowercased text is its own
     named = {c for patterns, _ in RULE_LISTS for p in patterns for c in p if c.lower() == c}
     for char in named:
         assert re.compile(re.escape(char), re.IGNORECASE).findall(lowercase) == [char]
