@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
 import time
 import urllib.request
@@ -225,15 +226,20 @@ def ui_command(args: argparse.Namespace) -> int:
         return 0
     prefect = shutil.which("prefect", path=str(Path(sys.executable).parent)) or "prefect"
     command = [prefect, "server", "start", "--host", args.host, "--port", str(args.port)]
-    server = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    # Ctrl-C and a service manager's SIGTERM both stop the server. A job a script started in the
+    # background inherits SIGINT ignored, and Python then never raises KeyboardInterrupt.
+    previous = {sig: signal.signal(sig, stop_on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
+    # the server's own log goes to a file: a pipe nobody reads would stall it once full
+    log_path = Path(os.environ.get("PREFECT_HOME", Path.home() / ".prefect")) / "server.log"
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    with log_path.open("wb") as log:
+        server = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
     try:
         deadline = time.monotonic() + 90
         while not server_is_up(f"{url}/api"):
             if server.poll() is not None or time.monotonic() > deadline:
-                error = (
-                    server.stderr.read().decode(errors="replace")[-2000:] if server.stderr else ""
-                )
-                raise UsageError(f"the Prefect server did not start:\n{error}")
+                error = log_path.read_text(errors="replace")[-2000:]
+                raise UsageError(f"the Prefect server did not start (log: {log_path}):\n{error}")
             time.sleep(0.5)
         print(f"Prefect UI: {url}")
         print(f"Runs go there with: export PREFECT_API_URL={url}/api")
@@ -248,7 +254,13 @@ def ui_command(args: argparse.Namespace) -> int:
                 server.wait(timeout=20)
             except subprocess.TimeoutExpired:
                 server.kill()
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
     return 0
+
+
+def stop_on_signal(signum: int, frame: Any) -> None:
+    raise KeyboardInterrupt
 
 
 def explain_document(doc_id: str, out: Path) -> int:

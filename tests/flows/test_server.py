@@ -10,6 +10,7 @@ import sys
 
 import pytest
 
+from flows.cli import server_is_up
 from tests.conftest import REPO, SEEDS
 
 CLI = [sys.executable, "-m", "flows.cli"]
@@ -21,12 +22,7 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    """`clean-corpus ui` on a free loopback port, with its own Prefect home."""
-    port = free_port()
-    env = {**os.environ, "PREFECT_HOME": str(tmp_path_factory.mktemp("prefect-home"))}
-    env.pop("PREFECT_API_URL", None)
+def start_ui(port: int, env: dict[str, str], **popen) -> subprocess.Popen:
     process = subprocess.Popen(
         [*CLI, "ui", "--port", str(port)],
         cwd=REPO,
@@ -34,15 +30,35 @@ def server(tmp_path_factory):
         text=True,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
+        **popen,
     )
     first_line = process.stdout.readline()  # printed once the server answers
     assert first_line.strip() == f"Prefect UI: http://127.0.0.1:{port}", first_line
-    yield f"http://127.0.0.1:{port}/api", env
-    process.send_signal(signal.SIGINT)
-    # uvicorn's graceful shutdown waits for open connections; once (of many runs) on a busy
-    # 2-core machine that took over 30 s
-    assert process.wait(timeout=120) == 0
+    return process
+
+
+def assert_stops(process: subprocess.Popen, port: int, sig: int) -> None:
+    """The signal stops `ui` cleanly, and the Prefect server it started with it."""
+    process.send_signal(sig)
+    assert process.wait(timeout=60) == 0
     assert "Stopping the Prefect server" in process.stdout.read()
+    assert not server_is_up(f"http://127.0.0.1:{port}/api")
+
+
+def prefect_home(tmp_path_factory) -> dict[str, str]:
+    env = {**os.environ, "PREFECT_HOME": str(tmp_path_factory.mktemp("prefect-home"))}
+    env.pop("PREFECT_API_URL", None)
+    return env
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    """`clean-corpus ui` on a free loopback port, with its own Prefect home, started with SIGINT
+    ignored the way a script's background job inherits it: Ctrl-C must stop it all the same."""
+    port, env = free_port(), prefect_home(tmp_path_factory)
+    process = start_ui(port, env, preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN))
+    yield f"http://127.0.0.1:{port}/api", env
+    assert_stops(process, port, signal.SIGINT)
 
 
 def test_a_run_sent_to_the_server_has_its_task_runs_and_report(server, tmp_path):
@@ -111,3 +127,29 @@ def test_ui_says_when_a_server_is_already_running(server):
     )
     assert completed.returncode == 0
     assert "already running" in completed.stdout
+
+
+def test_sigterm_stops_the_ui_and_its_server(tmp_path_factory):
+    port = free_port()
+    process = start_ui(port, prefect_home(tmp_path_factory))
+    assert_stops(process, port, signal.SIGTERM)
+
+
+def test_a_server_that_cannot_start_is_reported_with_its_log(tmp_path_factory):
+    env = prefect_home(tmp_path_factory)
+    with socket.socket() as taken:  # something that is not Prefect holds the port
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        completed = subprocess.run(
+            [*CLI, "ui", "--port", str(port)],
+            cwd=REPO,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=150,
+        )
+    log = os.path.join(env["PREFECT_HOME"], "server.log")
+    assert completed.returncode == 2
+    assert f"the Prefect server did not start (log: {log})" in completed.stderr
+    assert os.path.getsize(log) > 0
