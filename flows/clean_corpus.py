@@ -50,8 +50,8 @@ ALONE_FROM_DOCS = 200_000
 
 
 @task(name="plan", task_run_name="plan", cache_policy=NO_CACHE)
-def plan(inputs: list[str], shard_size: int, shard_mb: int) -> list[Shard]:
-    return plan_shards(find_input_files(inputs), shard_size, shard_mb << 20)
+def plan(inputs: list[str], shard_size: int, shard_mb: int, n_workers: int) -> list[Shard]:
+    return plan_shards(find_input_files(inputs), shard_size, shard_mb << 20, n_workers)
 
 
 @task(name="clean", task_run_name="clean-{shard.name}", cache_policy=NO_CACHE)
@@ -201,10 +201,12 @@ def clean_corpus(
                 len(scan.skipped),
                 scan.skipped[0],
             )
-        work_dir = prepare_work_dir(out_dir, run_key(scan.files, cfg.model_dump(mode="json")))
+        # the shards depend on the number of workers too (plan_shards evens them out)
+        key = run_key(scan.files, {**cfg.model_dump(mode="json"), "plan_workers": n_workers})
+        work_dir = prepare_work_dir(out_dir, key)
         work = str(work_dir)
         stage("plan", 1, "step")
-        shards = plan(inputs, cfg.run.shard_size, cfg.run.shard_mb)
+        shards = plan(inputs, cfg.run.shard_size, cfg.run.shard_mb, n_workers)
         reporter.advance(1)
         n_workers = min(n_workers, max(len(shards), 1))  # more processes than shards idle
         pool.enter_context(workers.worker_pool(n_workers))

@@ -160,27 +160,40 @@ def find_input_files(inputs: Iterable[str | Path]) -> list[Path]:
     return scan_inputs(inputs).files
 
 
-def plan_shards(files: list[Path], shard_size: int, shard_bytes: int = 32 << 20) -> list[Shard]:
+def plan_shards(
+    files: list[Path], shard_size: int, shard_bytes: int = 32 << 20, workers: int = 1
+) -> list[Shard]:
     """Cut the inputs into shards of at most `shard_size` documents, in input order. A shard
     of .txt/.html files also ends once it holds `shard_bytes` (an HTML page costs ten times a
-    line of JSONL: a folder of pages should still keep every worker busy)."""
+    line of JSONL: a folder of pages should still keep every worker busy).
+
+    The JSONL lines, and the files, are cut into a multiple of `workers` shards of even size:
+    9 shards on 2 workers leave one idle while the ninth runs. Parquet keeps its row groups."""
+    pages = [p for p in files if p.suffix.lower() not in JSONL_SUFFIXES | PARQUET_SUFFIXES]
+    sizes = {p: p.stat().st_size for p in pages}
+    total_bytes = sum(sizes.values())
+    page_shards = _even_count(
+        max(-(-total_bytes // shard_bytes), -(-len(pages) // shard_size)), workers
+    )
+    lines = sum(_count_lines(p) for p in files if p.suffix.lower() in JSONL_SUFFIXES)
+    lines_per_range = max(-(-lines // _even_count(-(-lines // shard_size), workers)), 1)
+
     shards: list[Shard] = []
     pending: list[str] = []
-    pending_bytes = 0
+    page_bytes = page_files = 0  # of the files so far
+    cuts = 0  # shards of files so far
 
     def flush_files() -> None:
-        nonlocal pending_bytes
         if pending:
             shards.append(Shard(len(shards), "files", tuple(pending)))
             pending.clear()
-            pending_bytes = 0
 
     for path in files:
         suffix = path.suffix.lower()
         if suffix in JSONL_SUFFIXES or suffix in PARQUET_SUFFIXES:
             flush_files()
             kind, ranges = (
-                ("jsonl", _line_ranges(path, shard_size))
+                ("jsonl", _line_ranges(path, lines_per_range))
                 if suffix in JSONL_SUFFIXES
                 else ("parquet", row_group_ranges(path, shard_size))
             )
@@ -188,11 +201,31 @@ def plan_shards(files: list[Path], shard_size: int, shard_bytes: int = 32 << 20)
                 shards.append(Shard(len(shards), kind, (str(path),), start, end, first, count))
         else:
             pending.append(str(path))
-            pending_bytes += path.stat().st_size
-            if len(pending) >= shard_size or pending_bytes >= shard_bytes:
+            page_bytes += sizes[path]
+            page_files += 1
+            # the k-th shard of files ends where their bytes, or their number, pass k/n of the
+            # total (whichever budget is tighter)
+            done = max(page_bytes / max(total_bytes, 1), page_files / len(pages))
+            if len(pending) >= shard_size or done * page_shards >= cuts + 1 - 1e-9:
                 flush_files()
+                cuts += 1
     flush_files()
     return shards
+
+
+def _even_count(shards: int, workers: int) -> int:
+    """`shards` (at least 1) rounded up to a multiple of `workers`."""
+    return -(-max(shards, 1) // max(workers, 1)) * max(workers, 1)
+
+
+def _count_lines(path: Path) -> int:
+    """Lines as _line_ranges counts them (a last line without "\n" too)."""
+    lines, last = 0, b"\n"
+    with path.open("rb") as f:
+        while block := f.read(1 << 24):
+            lines += block.count(b"\n")
+            last = block[-1:]
+    return lines + (last != b"\n")
 
 
 def _line_ranges(path: Path, lines_per_range: int) -> Iterator[tuple[int, int, int, int]]:

@@ -1,4 +1,5 @@
 import json
+from pathlib import Path
 
 import pytest
 
@@ -209,5 +210,33 @@ def test_a_shard_of_files_also_ends_at_its_byte_budget(tmp_path):
     for i in range(6):
         (tmp_path / f"p{i}.html").write_bytes(b"<p>x</p>" * 100)  # 800 bytes each
     files = find_input_files([tmp_path])
-    assert [len(s.paths) for s in plan_shards(files, 100, shard_bytes=2000)] == [3, 3]
-    assert [len(s.paths) for s in plan_shards(files, 4, shard_bytes=10**9)] == [4, 2]
+    assert [len(s.paths) for s in plan_shards(files, 100, shard_bytes=2000)] == [2, 2, 2]
+    assert [len(s.paths) for s in plan_shards(files, 4, shard_bytes=10**9)] == [3, 3]  # even
+
+
+def test_shards_of_files_come_in_a_multiple_of_the_workers_and_of_even_bytes(tmp_path):
+    sizes = [900, 100, 100, 100, 100, 100, 500, 500, 300, 300, 200, 100]  # 3,300 bytes
+    for i, size in enumerate(sizes):
+        (tmp_path / f"p{i:02d}.html").write_bytes(b"x" * size)
+    files = find_input_files([tmp_path])
+    for workers in (1, 2, 3):
+        shards = plan_shards(files, 100, shard_bytes=1000, workers=workers)
+        assert len(shards) % workers == 0 and len(shards) >= 4  # 4 budgets of 1,000 at least
+        assert [p for s in shards for p in s.paths] == [str(f) for f in files]  # in order, once
+        held = [sum(Path(p).stat().st_size for p in s.paths) for s in shards]
+        # each shard ends at the first file that reaches its share of the bytes
+        assert max(held) - min(held) <= max(sizes), held
+
+
+def test_jsonl_lines_are_cut_into_a_multiple_of_the_workers_of_even_size(tmp_path):
+    path = write_jsonl(
+        tmp_path / "d.jsonl", [json.dumps({"id": str(i), "text": f"t{i}"}) for i in range(12)]
+    )
+    other = tmp_path / "e.jsonl"  # its last line has no newline
+    other.write_text(json.dumps({"id": "last", "text": "t"}), encoding="utf-8")
+    assert [s.lines for s in plan_shards([path], 5)] == [4, 4, 4]  # not 5, 5, 2
+    assert [s.lines for s in plan_shards([path], 5, workers=2)] == [3, 3, 3, 3]
+    shards = plan_shards([path, other], 5, workers=2)
+    assert [s.lines for s in shards] == [4, 4, 4, 1]  # 13 lines in 4 shards of up to 4
+    docs = [d.doc_id for s in shards for d in read_shard(s)]
+    assert docs == [str(i) for i in range(12)] + ["last"]
