@@ -1,6 +1,7 @@
 import os
 from pathlib import Path
 
+import lxml.html
 import pyarrow.parquet as pq
 import pytest
 from trafilatura.metadata import extract_metadata
@@ -8,7 +9,7 @@ from trafilatura.settings import set_date_params
 from trafilatura.utils import load_html
 
 from cleaners.decoding import declared_charset, decode_bytes
-from cleaners.html import extract_html, extract_html_plain, page_title
+from cleaners.html import extract_html, extract_html_plain, load_page, page_title
 
 PAGE = """<html><head><title>Ceasefire talks resume | Daily Planet</title></head><body>
 <nav><ul><li><a href="/">Home</a></li><li><a href="/world">World</a></li></ul></nav>
@@ -88,3 +89,30 @@ def test_title_as_trafilatura_metadata_finds_it(head, body):
 def test_not_html_as_trafilatura():
     for page in ("", "just some text, no markup at all", "<p>x</p>"):
         assert extract_html(page) == extract_html_plain(page)
+
+
+def serialized(tree) -> bytes | None:
+    return None if tree is None else lxml.html.tostring(tree)
+
+
+@pytest.mark.parametrize(
+    "page",
+    [
+        "",
+        "just some text, no markup at all",
+        "<p>x</p>",
+        "<div><p>x</p><p>y</p></div>",
+        "<div><p>one block</p></div>",
+        '<?xml version="1.0" encoding="utf-8"?><html><body><p>declared</p></body></html>',
+        "<html><body><form><input value='v'><select><option>o</select></form></body></html>",
+        "<html><body>\x00\x0b bad chars <p>kept</p></body></html>",
+    ],
+)
+def test_page_tree_as_trafilatura_loads_it(page):
+    """load_page's tree is load_html's, element for element (only the Python class of form
+    elements differs)."""
+    assert serialized(load_page(page)) == serialized(load_html(page))
+
+
+def test_page_tree_as_trafilatura_loads_it_on_real_pages(dev_pages):
+    assert all(serialized(load_page(html)) == serialized(load_html(html)) for _, html in dev_pages)
