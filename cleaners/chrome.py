@@ -183,10 +183,12 @@ def site_lines(frequency: pa.Table, config: ChromeConfig) -> pa.Table:
     totals = frequency.group_by(["site", "line_hash"]).aggregate([("docs", "sum")])
     floor = min(config.common_docs, config.min_docs)
     totals = totals.filter(pc.greater_equal(totals["docs_sum"], floor))
-    return pa.table(
+    table = pa.table(
         {"site": totals["site"], "line_hash": totals["line_hash"], "docs": totals["docs_sum"]},
         FREQUENCY_SCHEMA,
     )
+    # group_by's order follows its threads: sorted, the same inputs give the same file
+    return table.sort_by([("site", "ascending"), ("line_hash", "ascending")])
 
 
 def _by_site(table: pa.Table) -> Mapping[str, frozenset[int]]:

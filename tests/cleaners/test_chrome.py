@@ -156,6 +156,11 @@ def test_line_frequency_adds_up_across_shards():
     )
     docs_of = {(r["site"], r["line_hash"]): r["docs"] for r in total.to_pylist()}
     assert docs_of["river.example", line_hash(NAV)] == 16
+    # the same rows in, the same table out, in one order (sorted), whatever the input order
+    shuffled = pa.concat_tables(s.to_table() for s in reversed(shards))
+    keys = list(zip(total["site"].to_pylist(), total["line_hash"].to_pylist(), strict=True))
+    assert keys == sorted(keys)
+    assert site_lines(shuffled, CONFIG).equals(total)
     assert docs_of["other.example", line_hash(NAV)] == 3
     assert ("river.example", line_hash(docs[0][1].split("\n")[2])) not in docs_of  # own line
 
