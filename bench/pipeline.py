@@ -4,6 +4,7 @@
     .venv/bin/python bench/pipeline.py --docs 100000 --workers 1 2
     .venv/bin/python bench/pipeline.py --docs 1000000 --workers 2
     .venv/bin/python bench/pipeline.py --html 2000 --workers 1 2
+    .venv/bin/python bench/pipeline.py --html 2000 --workers 2 --repeat 3
 
 Corpora come from ../shared/bench/gen_corpus.py (generated once into bench/corpora/, which is
 git-ignored; the generator needs Debian's r-cran-janeaustenr and/or debian-handbook). HTML
@@ -24,6 +25,7 @@ import argparse
 import json
 import os
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -286,6 +288,9 @@ def main() -> int:
     parser.add_argument("--html", type=int, default=0, help="HTML pages (0: none)")
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
     parser.add_argument("--corpora", type=Path, default=REPO / "bench" / "corpora")
+    parser.add_argument(
+        "--repeat", type=int, default=1, help="HTML: rounds of trafilatura alone, then our runs"
+    )
     args = parser.parse_args()
     env = {
         **os.environ,
@@ -303,25 +308,41 @@ def main() -> int:
         )
     if args.html:
         folder = html_pages(args.html, args.corpora)
-        baselines = {
-            "text only": trafilatura_alone(folder, "text_options"),
-            "with metadata": trafilatura_alone(folder, "extraction_options"),
-        }
-        rows = [measure(folder, w, env) for w in args.workers]
-        print_rows(rows, f"HTML, {args.html:,} pages")
-        print()
-        for name, alone in baselines.items():
-            print(
-                f"trafilatura alone, one process, {name}: {alone:.1f} s, "
-                f"{args.html / alone:.1f} pages/s"
-            )
-        for r in rows:
-            pages_s = r["docs"] / r["flow"]
-            ratios = ", ".join(
-                f"{pages_s / (args.html / alone):.2f}x trafilatura alone {name}"
-                for name, alone in baselines.items()
-            )
-            print(f"clean-corpus, {r['workers']} worker(s): {pages_s:.1f} pages/s = {ratios}")
+        ratios: dict[tuple[int, str], list[float]] = {}
+        for round_ in range(1, args.repeat + 1):
+            # trafilatura alone just before the runs it is compared with: the machine drifts
+            baselines = {
+                "text only": trafilatura_alone(folder, "text_options"),
+                "with metadata": trafilatura_alone(folder, "extraction_options"),
+            }
+            rows = [measure(folder, w, env) for w in args.workers]
+            of = f", round {round_} of {args.repeat}" if args.repeat > 1 else ""
+            print_rows(rows, f"HTML, {args.html:,} pages{of}")
+            print()
+            for name, alone in baselines.items():
+                print(
+                    f"trafilatura alone, one process, {name}: {alone:.1f} s, "
+                    f"{args.html / alone:.1f} pages/s"
+                )
+            for r in rows:
+                pages_s = r["docs"] / r["flow"]
+                for name, alone in baselines.items():
+                    ratios.setdefault((r["workers"], name), []).append(
+                        pages_s / (args.html / alone)
+                    )
+                said = ", ".join(
+                    f"{pages_s / (args.html / alone):.2f}x trafilatura alone {name}"
+                    for name, alone in baselines.items()
+                )
+                print(f"clean-corpus, {r['workers']} worker(s): {pages_s:.1f} pages/s = {said}")
+        if args.repeat > 1:
+            print()
+            for (workers, name), found in ratios.items():
+                each = ", ".join(f"{x:.2f}x" for x in found)
+                print(
+                    f"{workers} worker(s) against trafilatura alone {name}: median "
+                    f"{statistics.median(found):.2f}x of {args.repeat} rounds ({each})"
+                )
     print(f"\nload after: {os.getloadavg()[0]:.2f}")
     return 0
 
