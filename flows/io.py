@@ -167,8 +167,9 @@ def plan_shards(
     of .txt/.html files also ends once it holds `shard_bytes` (an HTML page costs ten times a
     line of JSONL: a folder of pages should still keep every worker busy).
 
-    The JSONL lines, and the files, are cut into a multiple of `workers` shards of even size:
-    9 shards on 2 workers leave one idle while the ninth runs. Parquet keeps its row groups."""
+    The JSONL lines, and the files, are cut into a multiple of `workers` shards of even size
+    (unless they fit in one): 9 shards on 2 workers leave one idle while the ninth runs.
+    Parquet keeps its row groups."""
     pages = [p for p in files if p.suffix.lower() not in JSONL_SUFFIXES | PARQUET_SUFFIXES]
     sizes = {p: p.stat().st_size for p in pages}
     total_bytes = sum(sizes.values())
@@ -214,8 +215,11 @@ def plan_shards(
 
 
 def _even_count(shards: int, workers: int) -> int:
-    """`shards` (at least 1) rounded up to a multiple of `workers`."""
-    return -(-max(shards, 1) // max(workers, 1)) * max(workers, 1)
+    """`shards` rounded up to a multiple of `workers`; an input that fits one shard stays one
+    (a worker process costs seconds to start: not worth it for a few documents)."""
+    if shards <= 1:
+        return 1
+    return -(-shards // max(workers, 1)) * max(workers, 1)
 
 
 def _count_lines(path: Path) -> int:

@@ -226,6 +226,7 @@ def test_shards_of_files_come_in_a_multiple_of_the_workers_and_of_even_bytes(tmp
         held = [sum(Path(p).stat().st_size for p in s.paths) for s in shards]
         # each shard ends at the first file that reaches its share of the bytes
         assert max(held) - min(held) <= max(sizes), held
+    assert len(plan_shards(files, 100, shard_bytes=10**6, workers=2)) == 1  # fits one
 
 
 def test_jsonl_lines_are_cut_into_a_multiple_of_the_workers_of_even_size(tmp_path):
@@ -235,6 +236,7 @@ def test_jsonl_lines_are_cut_into_a_multiple_of_the_workers_of_even_size(tmp_pat
     other = tmp_path / "e.jsonl"  # its last line has no newline
     other.write_text(json.dumps({"id": "last", "text": "t"}), encoding="utf-8")
     assert [s.lines for s in plan_shards([path], 5)] == [4, 4, 4]  # not 5, 5, 2
+    assert [s.lines for s in plan_shards([path], 12, workers=2)] == [12]  # fits one: stays one
     assert [s.lines for s in plan_shards([path], 5, workers=2)] == [3, 3, 3, 3]
     shards = plan_shards([path, other], 5, workers=2)
     assert [s.lines for s in shards] == [4, 4, 4, 1]  # 13 lines in 4 shards of up to 4
