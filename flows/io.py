@@ -173,11 +173,12 @@ def plan_shards(
     pages = [p for p in files if p.suffix.lower() not in JSONL_SUFFIXES | PARQUET_SUFFIXES]
     sizes = {p: p.stat().st_size for p in pages}
     total_bytes = sum(sizes.values())
-    page_shards = _even_count(
-        max(-(-total_bytes // shard_bytes), -(-len(pages) // shard_size)), workers
+    page_shards = max(
+        _shard_count(total_bytes, shard_bytes, workers),
+        _shard_count(len(pages), shard_size, workers),
     )
     lines = sum(_count_lines(p) for p in files if p.suffix.lower() in JSONL_SUFFIXES)
-    lines_per_range = max(-(-lines // _even_count(-(-lines // shard_size), workers)), 1)
+    lines_per_range = max(-(-lines // _shard_count(lines, shard_size, workers)), 1)
 
     shards: list[Shard] = []
     pending: list[str] = []
@@ -214,12 +215,15 @@ def plan_shards(
     return shards
 
 
-def _even_count(shards: int, workers: int) -> int:
-    """`shards` rounded up to a multiple of `workers`; an input that fits one shard stays one
-    (a worker process costs seconds to start: not worth it for a few documents)."""
+def _shard_count(total: int, budget: int, workers: int) -> int:
+    """Shards of at most `budget` for `total`, rounded up to a multiple of `workers`; an input
+    that fits one shard stays one (a worker process costs seconds to start: not worth it for
+    a few documents)."""
+    shards = -(-total // budget)  # ceiling division
     if shards <= 1:
         return 1
-    return -(-shards // max(workers, 1)) * max(workers, 1)
+    workers = max(workers, 1)
+    return -(-shards // workers) * workers
 
 
 def _count_lines(path: Path) -> int:
