@@ -226,14 +226,14 @@ def ui_command(args: argparse.Namespace) -> int:
         return 0
     prefect = shutil.which("prefect", path=str(Path(sys.executable).parent)) or "prefect"
     command = [prefect, "server", "start", "--host", args.host, "--port", str(args.port)]
-    # Ctrl-C and a service manager's SIGTERM both stop the server. A job a script started in the
-    # background inherits SIGINT ignored, and Python then never raises KeyboardInterrupt.
-    previous = {sig: signal.signal(sig, stop_on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
     # the server's own log goes to a file: a pipe nobody reads would stall it once full
     log_path = Path(os.environ.get("PREFECT_HOME", Path.home() / ".prefect")) / "server.log"
     log_path.parent.mkdir(parents=True, exist_ok=True)
     with log_path.open("wb") as log:
         server = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
+    # Ctrl-C and a service manager's SIGTERM both stop the server. A job a script started in the
+    # background inherits SIGINT ignored, and Python then never raises KeyboardInterrupt.
+    previous = {sig: signal.signal(sig, stop_on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
         deadline = time.monotonic() + 90
         while not server_is_up(f"{url}/api"):
