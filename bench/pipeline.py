@@ -15,8 +15,10 @@ document read to the last row written (manifest.json `seconds.total`) and, besid
 Prefect's start-up and shut-down cost (wall minus flow); MB/s of input per core and docs/s
 over the flow's time; peak RSS of the whole process tree (sampled every 0.1 s from /proc);
 and each stage's share of the flow's time, the clean stage's split by step (read, html,
-encoding, escapes, boilerplate, line counts, write) as well. Run it alone: other jobs on
-the machine stretch it.
+encoding, escapes, boilerplate, line counts, write) as well. Beside the runs, what the two
+cores give the peers and parts by themselves: the cleaner alone in one process and in two at
+once (JSONL), trafilatura alone in one process and in two at once (HTML). Run it alone:
+other jobs on the machine stretch it.
 """
 
 from __future__ import annotations
@@ -166,27 +168,72 @@ def html_pages(pages: int, corpora: Path) -> Path:
     return folder
 
 
-def trafilatura_alone(folder: Path, options: str) -> float:
-    """Seconds for trafilatura to extract every page in one process (bytes in, as we do),
-    with `options`, a function of cleaners.html: extraction_options (with its metadata,
-    which gives the title) or text_options (the same text, no metadata: what clean-corpus
-    asks of it, taking the title from the parsed tree itself)."""
+def trafilatura_alone(folder: Path, options: str, processes: int = 1) -> float:
+    """Seconds for trafilatura to extract every page (bytes in, as we do), with `options`,
+    a function of cleaners.html: extraction_options (with its metadata, which gives the
+    title) or text_options (the same text, no metadata: what clean-corpus asks of it, taking
+    the title from the parsed tree itself). With `processes` > 1, that many processes at
+    once, each on every processes-th page: the slowest one's seconds (what two cores give
+    trafilatura itself, the ceiling of a two-worker run that runs it on every page)."""
     code = (
         "import sys, time, pathlib, trafilatura\n"
         f"from cleaners.html import {options} as options\n"
-        "pages = [p.read_bytes() for p in sorted(pathlib.Path(sys.argv[1]).glob('*.html'))]\n"
+        "k, n = int(sys.argv[2]), int(sys.argv[3])\n"
+        "paths = sorted(pathlib.Path(sys.argv[1]).glob('*.html'))[k::n]\n"
+        "pages = [p.read_bytes() for p in paths]\n"
         "t = time.perf_counter()\n"
         "for page in pages:\n"
         "    trafilatura.bare_extraction(page, **options())\n"
         "print(time.perf_counter() - t)\n"
     )
-    out = subprocess.run(
-        [str(REPO / ".venv" / "bin" / "python"), "-c", code, str(folder)],
-        check=True,
-        capture_output=True,
-        text=True,
+    return max(_at_once(code, [[str(folder), str(k), str(processes)] for k in range(processes)]))
+
+
+def cleaner_alone(jsonl: Path, docs: int, processes: int) -> list[float]:
+    """MB/s of CPU time of the cleaner by itself (cleaners.pipeline.DocumentCleaner, no
+    Prefect, no files written) on the first `docs` documents, in `processes` processes at
+    once, each on every processes-th document: what the cores give the cleaner before any
+    reading, counting or writing (the cap of the clean stage)."""
+    code = (
+        "import sys, time, json, itertools\n"
+        "from cleaners.document import Document\n"
+        "from cleaners.pipeline import DocumentCleaner\n"
+        "k, n, docs = int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])\n"
+        "rows = [json.loads(line) for line in itertools.islice(open(sys.argv[1]), docs)][k::n]\n"
+        "documents = [Document(r['id'], 'bench', r['text'], r.get('title'), r.get('site'))\n"
+        "             for r in rows]\n"
+        "cleaner = DocumentCleaner()\n"
+        "cleaner.run(documents[0])  # jusText's stoplists load once per process\n"
+        "t = time.process_time()\n"
+        "for doc in documents:\n"
+        "    cleaner.run(doc)\n"
+        "mb = sum(len(r['text'].encode()) for r in rows) / 1e6\n"
+        "print(mb / (time.process_time() - t))\n"
     )
-    return float(out.stdout.strip())
+    runs = [[str(jsonl), str(k), str(processes), str(docs)] for k in range(processes)]
+    return _at_once(code, runs)
+
+
+def _at_once(code: str, argvs: list[list[str]]) -> list[float]:
+    """Runs `code` in one process per argv, all at once; the number each prints."""
+    python = str(REPO / ".venv" / "bin" / "python")
+    running = [
+        subprocess.Popen(
+            [python, "-c", code, *argv],
+            cwd=REPO,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for argv in argvs
+    ]
+    found = []
+    for process in running:
+        out, err = process.communicate()
+        if process.returncode:
+            raise SystemExit(f"benchmark process failed: {err[-2000:]}")
+        found.append(float(out.strip().splitlines()[-1]))
+    return found
 
 
 def _stage_at(seconds: dict[str, float], before_end: float | None) -> str:
@@ -282,6 +329,16 @@ def print_rows(rows: list[dict], title: str) -> None:
             )
 
 
+def print_cleaner_alone(jsonl: Path, docs: int) -> None:
+    one = cleaner_alone(jsonl, docs, 1)[0]
+    two = cleaner_alone(jsonl, docs, 2)
+    each = " and ".join(f"{x:.2f}" for x in two)
+    print(
+        f"\nthe cleaner alone on the first {docs:,} documents, MB/s of CPU time: {one:.2f} in "
+        f"one process; {each} in two at once (the cap of the clean stage per core)"
+    )
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--docs", type=int, nargs="*", default=[], help="generated corpus sizes")
@@ -290,6 +347,13 @@ def main() -> int:
     parser.add_argument("--corpora", type=Path, default=REPO / "bench" / "corpora")
     parser.add_argument(
         "--repeat", type=int, default=1, help="HTML: rounds of trafilatura alone, then our runs"
+    )
+    parser.add_argument(
+        "--cleaner-docs",
+        type=int,
+        default=3000,
+        help="JSONL: also time the cleaner alone on this many documents, in 1 and 2 processes "
+        "(0: not)",
     )
     args = parser.parse_args()
     env = {
@@ -306,6 +370,8 @@ def main() -> int:
         print_rows(
             [measure(jsonl, w, env) for w in args.workers], f"JSONL, {docs:,} generated documents"
         )
+        if args.cleaner_docs:
+            print_cleaner_alone(jsonl, min(args.cleaner_docs, docs))
     if args.html:
         folder = html_pages(args.html, args.corpora)
         ratios: dict[tuple[int, str], list[float]] = {}
@@ -315,6 +381,7 @@ def main() -> int:
                 "text only": trafilatura_alone(folder, "text_options"),
                 "with metadata": trafilatura_alone(folder, "extraction_options"),
             }
+            two = trafilatura_alone(folder, "text_options", processes=2)
             rows = [measure(folder, w, env) for w in args.workers]
             of = f", round {round_} of {args.repeat}" if args.repeat > 1 else ""
             print_rows(rows, f"HTML, {args.html:,} pages{of}")
@@ -324,6 +391,11 @@ def main() -> int:
                     f"trafilatura alone, one process, {name}: {alone:.1f} s, "
                     f"{args.html / alone:.1f} pages/s"
                 )
+            print(
+                f"trafilatura alone, two processes at once, text only: {two:.1f} s, "
+                f"{args.html / two:.1f} pages/s = {baselines['text only'] / two:.2f}x one "
+                "process (what two cores give trafilatura itself)"
+            )
             for r in rows:
                 pages_s = r["docs"] / r["flow"]
                 for name, alone in baselines.items():
@@ -335,6 +407,9 @@ def main() -> int:
                     for name, alone in baselines.items()
                 )
                 print(f"clean-corpus, {r['workers']} worker(s): {pages_s:.1f} pages/s = {said}")
+                ratios.setdefault((r["workers"], "text only, two processes"), []).append(
+                    pages_s / (args.html / two)
+                )
         if args.repeat > 1:
             print()
             for (workers, name), found in ratios.items():
