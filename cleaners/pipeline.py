@@ -22,11 +22,12 @@ class DocumentCleaner:
     Documents already rejected by a reader pass through untouched; a document with no text
     left is rejected as "empty" (its removed lines stay in `changes`, so nothing is lost).
     `seconds` adds up the time each step took (html, encoding, escapes, boilerplate), for
-    the run's report of where the time goes.
+    the run's report of where the time goes. Without a config, the shipped defaults
+    (`Config.load()`, defaults.toml: the phrase, pattern and layout rules), as a run has.
     """
 
     def __init__(self, config: Config | None = None) -> None:
-        config = config or Config()
+        config = config or Config.load()
         self.encoding = EncodingFixer(config.encoding) if config.encoding.enabled else None
         self.escapes = EscapeFixer(config.escapes) if config.escapes.enabled else None
         self.boilerplate = (

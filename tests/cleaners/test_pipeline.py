@@ -98,3 +98,12 @@ def test_each_step_s_time_is_added_up(seed_texts):
     timed.run(Document("p", "p.html", page, content_type="html"))
     assert timed.seconds["html"] > 0
     assert all(timed.seconds[step] >= before[step] for step in before)
+
+
+def test_a_cleaner_without_a_config_has_the_shipped_rules():
+    """DocumentCleaner() is what a notebook user writes: it must clean as a run does, not
+    with the empty rule lists of a bare Config()."""
+    doc = Document("d", "d.txt", "\n".join(["An article line that stays here.", "Leave a Reply"]))
+    default, shipped = DocumentCleaner().run(doc), cleaner.run(doc)
+    assert default.text == shipped.text == "An article line that stays here."
+    assert [c.rule for c in default.changes] == [c.rule for c in shipped.changes]
