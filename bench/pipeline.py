@@ -33,6 +33,7 @@ import sys
 import tempfile
 import threading
 import time
+from contextlib import ExitStack
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
@@ -216,24 +217,25 @@ def cleaner_alone(jsonl: Path, docs: int, processes: int) -> list[float]:
 
 
 def _at_once(code: str, argvs: list[list[str]]) -> list[float]:
-    """Runs `code` in one process per argv, all at once; the number each prints."""
+    """Runs `code` in one process per argv, all at once; the number each prints. Their
+    warnings go to files, not pipes: a pipe nobody reads yet would stall (and slow) a
+    process that logs a lot while we wait for another."""
     python = str(REPO / ".venv" / "bin" / "python")
-    running = [
-        subprocess.Popen(
-            [python, "-c", code, *argv],
-            cwd=REPO,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        for argv in argvs
-    ]
-    found = []
-    for process in running:
-        out, err = process.communicate()
-        if process.returncode:
-            raise SystemExit(f"benchmark process failed: {err[-2000:]}")
-        found.append(float(out.strip().splitlines()[-1]))
+    with ExitStack() as stack:
+        logs = [stack.enter_context(tempfile.TemporaryFile("w+")) for _ in argvs]
+        running = [
+            subprocess.Popen(
+                [python, "-c", code, *argv], cwd=REPO, stdout=subprocess.PIPE, stderr=log, text=True
+            )
+            for argv, log in zip(argvs, logs, strict=True)
+        ]
+        found = []
+        for process, log in zip(running, logs, strict=True):
+            out, _ = process.communicate()
+            if process.returncode:
+                log.seek(0)
+                raise SystemExit(f"benchmark process failed: {log.read()[-2000:]}")
+            found.append(float(out.strip().splitlines()[-1]))
     return found
 
 
