@@ -13,7 +13,7 @@ from bisect import bisect_left
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from cleaners.config import BoilerplateConfig
+from cleaners.config import BoilerplateConfig, Config
 from cleaners.document import Change, Cleaned
 from cleaners.layout import layout_rules
 from cleaners.line_features import LineStopwords, line_scores, lower_words, page_stopwords
@@ -55,7 +55,8 @@ class BoilerplateStripper:
     name = "boilerplate"
 
     def __init__(self, config: BoilerplateConfig | None = None) -> None:
-        self.config = config = config or BoilerplateConfig()
+        # without a config, the shipped rules (a bare BoilerplateConfig has no rule lists)
+        self.config = config = config or Config.load().boilerplate
         self._phrase_line = _phrase_regex([*config.phrases, *config.extra_phrases])
         self._patterns = AnyOf(
             [*config.patterns, *config.extra_patterns], re.IGNORECASE, lowercase=True

@@ -1,4 +1,8 @@
-"""One Config object: the packaged defaults (defaults.toml) with a user's TOML merged over them."""
+"""One Config object: the packaged defaults (defaults.toml) with a user's TOML merged over them.
+
+The models' own defaults agree with defaults.toml for every setting but the rule lists, which
+start empty (a test builds a stripper of just the rules it names); tests hold the two
+together. Config.load() is what a run, and a cleaner built without a config, uses."""
 
 from __future__ import annotations
 
@@ -67,8 +71,8 @@ class LayoutConfig(_Section):
     head_lines: int = Field(2, ge=0)
     title_anchor_words: int = Field(3, ge=1)
     protected_words: int = Field(3, ge=1)
-    unended_factor: float = Field(1.0, ge=0, le=1)
-    footer_share: float = Field(0.5, ge=0, le=1)
+    unended_factor: float = Field(0.5, ge=0, le=1)
+    footer_share: float = Field(0.65, ge=0, le=1)
     footer_chrome_share: float = Field(0.25, ge=0, le=1)
     quantity_run: int = Field(3, ge=2)
 
