@@ -1,15 +1,17 @@
 #!/usr/bin/env python3
 """What one HTML page costs a worker, step by step, beside trafilatura alone on the same page.
 
-    .venv/bin/python bench/html_page_cost.py --pages 600
+    .venv/bin/python bench/html_page_cost.py                  # 600 pages, 1 then 2 processes
+    .venv/bin/python bench/html_page_cost.py --pages 2000 --processes 1
 
-bench/pipeline.py --html times whole runs; this splits a worker's page (CPU ms, one process)
-into the reader's decoding, the extraction's parts (our parse of the page, its title, then
+bench/pipeline.py --html times whole runs; this splits a worker's page (CPU ms) into the
+reader's decoding, the extraction's parts (our parse of the page, its title, then
 trafilatura on the tree, which copies it first) and the cleaners after it, and times
 trafilatura's text-only bare_extraction (the strict baseline of issue #9) on the same page
-just before ours, so the machine's drift falls on both. Two workers can be at most
-2 x (trafilatura's page / our page) times trafilatura in one process, before the stages
-after the clean stage and the workers' start; this prints that cap.
+just before ours, so the machine's drift falls on both. In two processes at once as well:
+two workers can make at most 2 x (trafilatura's page alone / our page with both cores busy)
+times trafilatura's pages/s in one process, before the stages after the clean stage and
+the workers' start; this prints that cap.
 """
 
 from __future__ import annotations
