@@ -20,6 +20,8 @@ datasketch's MinHash(scheme="affine32", hashfunc=shingle_hash) is fed.
 from __future__ import annotations
 
 import sys
+from array import array
+from collections.abc import Iterator
 from functools import cache
 from typing import Literal
 
@@ -41,15 +43,41 @@ def normalise(text: str) -> str:
 
 @cache
 def lowercase_map() -> dict[int, str]:
-    """Each code point that changes when lowercased on its own, and what it becomes."""
-    chars = (chr(c) for c in range(sys.maxunicode + 1))
-    return {ord(ch): ch.lower() for ch in chars if ch.lower() != ch}
+    """Each code point that changes when lowercased on its own, and what it becomes.
+
+    Only blocks of code points that lower() changes as a whole are looked at one by one: a
+    block's lower() is its characters' own lowercase, one after the other (the final-sigma
+    rule too maps Σ to something else), so an unchanged block has no such character. Some
+    10x faster than asking every code point (0.3 s in each process that hashes)."""
+    found = {}
+    for start, block in _blocks():
+        if block.lower() != block:
+            for code, char in enumerate(block, start):
+                lowered = char.lower()
+                if lowered != char:
+                    found[code] = lowered
+    return found
 
 
 @cache
 def whitespace() -> tuple[int, ...]:
-    """The code points str.split() splits on."""
-    return tuple(c for c in range(sys.maxunicode + 1) if chr(c).isspace())
+    """The code points str.split() splits on (blocks without any split into themselves)."""
+    found: list[int] = []
+    for start, block in _blocks():
+        if block.split() != [block]:
+            found += [code for code, char in enumerate(block, start) if char.isspace()]
+    return tuple(found)
+
+
+_BLOCK = 512
+
+
+def _blocks() -> Iterator[tuple[int, str]]:
+    """All of Unicode, surrogates included, in blocks: (first code point, its characters)."""
+    codes = array("I", range(sys.maxunicode + 1))  # 4 bytes each where CPython runs
+    every = codes.tobytes().decode(f"utf-32-{sys.byteorder[0]}e", "surrogatepass")
+    for start in range(0, len(every), _BLOCK):
+        yield start, every[start : start + _BLOCK]
 
 
 def encode(text: str) -> bytes:

@@ -1,4 +1,5 @@
 import random
+import sys
 
 import numpy as np
 import pyarrow as pa
@@ -6,7 +7,15 @@ import pytest
 from datasketch import MinHash
 
 from cleaners.dedup.minhash import MinHasher
-from cleaners.dedup.shingles import exact_key, normalise, shingle_hash, shingles, token_hash
+from cleaners.dedup.shingles import (
+    exact_key,
+    lowercase_map,
+    normalise,
+    shingle_hash,
+    shingles,
+    token_hash,
+    whitespace,
+)
 from tests.conftest import SEEDS
 
 WORDS = ["the", "Harbour", "café", "ÜBER", "straße", "中文", "İstanbul", "ΣΟΦΙΑ", "naïve", "x"]
@@ -91,6 +100,14 @@ def test_shingles_are_ngrams_of_the_normalised_tokens():
     assert shingles("   ", 5) == set()
     assert shingles("Abc", 2, "char") == {(b"a", b"b"), (b"b", b"c")}
     assert shingle_hash((b"a", b"b")) != shingle_hash((b"b", b"a"))  # word order counts
+
+
+def test_normalisation_tables_are_every_code_point_asked_one_by_one():
+    """lowercase_map and whitespace skip blocks of Unicode that change as a whole: they must
+    still find exactly what asking each code point finds (surrogates included)."""
+    every = [chr(c) for c in range(sys.maxunicode + 1)]
+    assert lowercase_map() == {ord(c): c.lower() for c in every if c.lower() != c}
+    assert whitespace() == tuple(ord(c) for c in every if c.isspace())
 
 
 def test_normalise_lowercases_each_character_and_collapses_whitespace():
