@@ -182,11 +182,13 @@ def _stoplists() -> _Stoplists:
 
     names = sorted(justext.get_stoplists())
     lists = tuple(frozenset(w.lower() for w in justext.get_stoplist(name)) for name in names)
-    by_word: dict[str, bytearray] = {}
-    for i, stoplist in enumerate(lists):
+    by_word: dict[str, bytes] = {}
+    known = by_word.get
+    for i, stoplist in enumerate(lists):  # 178,000 words: one step each, no bytearray
+        language = bytes((i,))
         for word in stoplist:
-            by_word.setdefault(word, bytearray()).append(i)
-    return _Stoplists(lists, {word: bytes(found) for word, found in by_word.items()})
+            by_word[word] = known(word, b"") + language
+    return _Stoplists(lists, by_word)
 
 
 class LineStopwords(NamedTuple):
