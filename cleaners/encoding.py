@@ -48,6 +48,12 @@ _MOJIBAKE_ANCHORS = re.compile(
     + MOJIBAKE_CATEGORIES["numeric"]
     + "ŒœÂÃÎÐ×ØÙà√≈ÄâóвВГРСβΒΓΞΟā]"
 )
+# Every alternative of BADNESS_RE also needs two non-ASCII characters in a row (none of its
+# character classes holds an ASCII one), except a C1 control, Œ or œ before anything, and
+# Ã or Â before a space, which match alone. Accented letters between ASCII ones ("café",
+# "Müller") pass the anchors but not this, which spares is_bad() most lines of European
+# text. tests/cleaners/test_encoding.py checks it on the parsed regex.
+_MOJIBAKE_NEIGHBOURS = re.compile(r"[^\x00-\x7f]{2}|[\x80-\x9fŒœÃÂ]")
 
 
 def _fixer_triggers(config: ftfy.TextFixerConfig) -> re.Pattern[str]:
@@ -105,16 +111,17 @@ class EncodingFixer:
             return False
         if self._triggers.search(line):
             return True
-        if _MOJIBAKE_ANCHORS.search(line) and is_bad(line):
+        if _may_be_mojibake(line) and is_bad(line):
             return True
         form = self._config.normalization
         return form is not None and not unicodedata.is_normalized(form, line)
 
     def any_line_may_need_ftfy(self, text: str) -> bool:
         """False when needs_ftfy is False for every line, told from the whole text at once
-        (most pages): no trigger, no mojibake anchor anywhere, and the text normalised (it is
-        exactly when each of its lines is: a line break is a starter nothing composes with)."""
-        if self._triggers.search(text) or _MOJIBAKE_ANCHORS.search(text):
+        (most pages): no trigger, no mojibake anchor or no two non-ASCII characters in a row
+        anywhere (a bad line has both), and the text normalised (it is exactly when each of
+        its lines is: a line break is a starter nothing composes with)."""
+        if self._triggers.search(text) or _may_be_mojibake(text):
             return True
         form = self._config.normalization
         return form is not None and not unicodedata.is_normalized(form, text)
@@ -131,6 +138,11 @@ class EncodingFixer:
                 break
             line = fixed
         return line
+
+
+def _may_be_mojibake(text: str) -> bool:
+    """False when ftfy's is_bad() is sure to be False (two cheap searches first)."""
+    return bool(_MOJIBAKE_ANCHORS.search(text) and _MOJIBAKE_NEIGHBOURS.search(text))
 
 
 def _common_length(a: str, b: str, most: int, part: Callable[[str, int], str]) -> int:

@@ -1,5 +1,8 @@
 import difflib
 import re
+from itertools import pairwise
+from re import _constants as sre
+from re import _parser
 
 import pytest
 from ftfy.badness import BADNESS_RE, is_bad
@@ -7,7 +10,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cleaners.config import EncodingConfig
-from cleaners.encoding import _MOJIBAKE_ANCHORS, EncodingFixer, _diff
+from cleaners.encoding import (
+    _MOJIBAKE_ANCHORS,
+    _MOJIBAKE_NEIGHBOURS,
+    EncodingFixer,
+    _diff,
+    _may_be_mojibake,
+)
 
 fix = EncodingFixer()
 
@@ -88,6 +97,73 @@ def test_lines_without_mojibake_anchors_are_not_bad(text):
     right if is_bad() then really is False."""
     if not _MOJIBAKE_ANCHORS.search(text):
         assert not is_bad(text)
+
+
+# Text where characters of BADNESS_RE mostly stand alone between ASCII ones ("café", "Ãx"),
+# the case the neighbours' check lets through without asking is_bad()
+ISOLATED = st.lists(
+    st.tuples(
+        st.text(st.characters(max_codepoint=127), min_size=1, max_size=3),
+        st.sampled_from(BADNESS_CHARS),
+    )
+).map(lambda parts: "".join(a + b for a, b in parts))
+
+
+@settings(max_examples=3000)
+@given(
+    ISOLATED | st.text(alphabet=st.sampled_from(BADNESS_CHARS) | st.characters(max_codepoint=127))
+)
+def test_lines_that_may_not_be_mojibake_are_not_bad(text):
+    """The fast path skips is_bad() without two non-ASCII characters in a row (or one of the
+    few that match alone): only right if is_bad() then really is False."""
+    if not _may_be_mojibake(text):
+        assert not is_bad(text)
+
+
+def _non_ascii_class(item) -> bool:
+    """A regex item that matches one character, never an ASCII one."""
+    op, av = item
+    if op is sre.LITERAL:
+        return av > 127
+    if op is sre.IN:
+        return all(
+            (member == sre.LITERAL and value > 127) or (member == sre.RANGE and value[0] > 127)
+            for member, value in av
+        )
+    return False
+
+
+def _one_of(item) -> set[str] | None:
+    """The characters a regex item of literals and ranges matches (None for any other)."""
+    op, av = item
+    if op is sre.LITERAL:
+        return {chr(av)}
+    if op is not sre.IN:
+        return None
+    chars = set()
+    for member, value in av:
+        if member == sre.LITERAL:
+            chars.add(chr(value))
+        elif member == sre.RANGE:
+            chars.update(map(chr, range(value[0], value[1] + 1)))
+        else:
+            return None
+    return chars
+
+
+def test_every_mojibake_alternative_needs_two_non_ascii_neighbours_or_a_lone_character():
+    """What _MOJIBAKE_NEIGHBOURS stands on, read off ftfy's regex itself: each alternative of
+    BADNESS_RE has two items in a row that match only non-ASCII characters, or an item that
+    matches only characters the check finds alone. A new ftfy with other rules fails here."""
+    lone = {chr(c) for c in range(0x80, 0x10000) if _MOJIBAKE_NEIGHBOURS.fullmatch(chr(c))}
+    assert lone == {*map(chr, range(0x80, 0xA0)), *"ŒœÃÂ"}
+    [(op, (_, alternatives))] = list(_parser.parse(BADNESS_RE.pattern, BADNESS_RE.flags))
+    assert op is sre.BRANCH and len(alternatives) > 30
+    for alternative in alternatives:
+        items = list(alternative)
+        paired = any(_non_ascii_class(a) and _non_ascii_class(b) for a, b in pairwise(items))
+        alone = any((chars := _one_of(item)) is not None and chars <= lone for item in items)
+        assert paired or alone, items
 
 
 @pytest.mark.parametrize("text", ["&ap;\u2028<", "<\u2028&ap;", "a\rb &amp; <"])
