@@ -4,6 +4,7 @@ from hypothesis import strategies as st
 
 from cleaners.boilerplate import BoilerplateStripper, normalise_line
 from cleaners.config import Config
+from cleaners.line_features import words
 
 strip = BoilerplateStripper(Config.load().boilerplate)
 
@@ -296,6 +297,23 @@ def test_normalise_line_is_the_translate_table_it_replaces(line):
 def test_image_captions_with_their_credit_go(line):
     text = "\n".join([*ARTICLE, "", line])
     assert removed(text) == [("boilerplate.caption", line)]
+
+
+@pytest.mark.parametrize("layout", [True, False])
+def test_a_caption_is_short_with_the_layout_rules_or_without(layout):
+    """Without the layout rules (text trafilatura extracted) a line's words are counted
+    without its other facts: the same count, so the same captions go and the same stay."""
+    most = Config.load().boilerplate.caption_max_words
+    credit = "Photo: Jane Doe/Agency"
+    short = " ".join(["word"] * (most - len(words(credit)))) + f". {credit}"
+    long = f"word {short}"
+    assert len(words(short)) == most
+    text = "\n".join([*ARTICLE, "", short, "", long])
+    fresh = BoilerplateStripper(Config.load().boilerplate)  # nothing memoised by another call
+    changes = fresh(text, layout=layout).changes
+    assert [(c.rule, c.removed) for c in changes if c.rule == "boilerplate.caption"] == [
+        ("boilerplate.caption", short)
+    ]
 
 
 @pytest.mark.parametrize(
