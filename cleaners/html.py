@@ -121,8 +121,10 @@ def page_title(tree: HtmlElement) -> str | None:
     <meta> tags, then JSON-LD, then the page (<h1>, title classes, <title>, <h2>), cleaned and
     trimmed as its other fields are. Reads the tree, never changes it."""
     metadata = examine_meta(tree)
-    with suppress(Exception):  # as extract_metadata: bugs in trafilatura's json_metadata.py
-        metadata = extract_meta_json(tree, metadata)
+    # JSON-LD only ever fills a title the <meta> tags left empty (and costs most of the time)
+    if not metadata.title:
+        with suppress(Exception):  # as extract_metadata: bugs in trafilatura's json_metadata.py
+            metadata = extract_meta_json(tree, metadata)
     found = TrafilaturaDocument()
     found.title = metadata.title or extract_title(tree)
     found.clean_and_trim()

@@ -69,6 +69,17 @@ def test_fast_extraction_equals_trafilatura_with_metadata(dev_pages):
             "<h1>Heading</h1>",
         ),
         ('<script type="application/ld+json">{not json</script>', "<h1>Only heading</h1>"),
+        (  # the <meta> title wins over JSON-LD's (which is then not read)
+            '<meta property="og:title" content="OG title"><script type="application/ld+json">'
+            '{"@context": "https://schema.org", "@type": "NewsArticle", '
+            '"headline": "JSON-LD headline"}</script>',
+            "<h1>Heading</h1>",
+        ),
+        (
+            '<script type="application/ld+json">{"@context": "https://schema.org", '
+            '"@type": "NewsArticle", "headline": "JSON-LD headline"}</script>',
+            "<h1>Heading</h1>",
+        ),
         ("<title>Page title - Site</title>", "<h1>One</h1><h1>Two</h1>"),
         ("<title>site.com</title>", "<h2>Second level</h2>"),
         ("", ""),
