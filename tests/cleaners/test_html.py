@@ -1,15 +1,26 @@
 import os
+import sys
 from pathlib import Path
 
 import lxml.html
 import pyarrow.parquet as pq
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from trafilatura.metadata import extract_metadata
 from trafilatura.settings import set_date_params
-from trafilatura.utils import load_html
+from trafilatura.utils import INVALID_XML_CHARS, load_html
+from trafilatura.utils import repair_faulty_html as trafilatura_repair
 
 from cleaners.decoding import declared_charset, decode_bytes
-from cleaners.html import extract_html, extract_html_plain, load_page, page_title
+from cleaners.html import (
+    _INVALID_XML,
+    extract_html,
+    extract_html_plain,
+    load_page,
+    page_title,
+    repair_faulty_html,
+)
 
 PAGE = """<html><head><title>Ceasefire talks resume | Daily Planet</title></head><body>
 <nav><ul><li><a href="/">Home</a></li><li><a href="/world">World</a></li></ul></nav>
@@ -127,3 +138,46 @@ def test_page_tree_as_trafilatura_loads_it(page):
 
 def test_page_tree_as_trafilatura_loads_it_on_real_pages(dev_pages):
     assert all(serialized(load_page(html)) == serialized(load_html(html)) for _, html in dev_pages)
+
+
+# Pieces of the first lines of pages: doctypes (some closed by "/>", which libxml2 chokes on),
+# self-closing <html/> tags, characters XML forbids, line breaks
+PAGE_PIECES = st.sampled_from(
+    [
+        "<!DOCTYPE html>",
+        "<!doctype html PUBLIC '-//W3C//DTD XHTML 1.0//EN' 'http://www.w3.org/TR/x.dtd'/>",
+        "< ! DOCTYPE html/>",
+        "<html lang='en'/>",
+        "<HTML/>",
+        "<html>",
+        "<p>text</p>",
+        " ",
+        "\n",
+        "\r\n",
+        "/>",
+        "\x00",
+        "\x0b",
+        "\x1f",
+        "\ufffe",
+        "é",
+    ]
+)
+
+
+@settings(max_examples=1000)
+@given(st.lists(PAGE_PIECES, max_size=12).map("".join))
+def test_repair_as_trafilatura_repairs(page):
+    beginning = page[:50].lower()
+    assert repair_faulty_html(page, beginning) == trafilatura_repair(page, beginning)
+
+
+def test_repair_as_trafilatura_repairs_real_pages(dev_pages):
+    assert all(
+        repair_faulty_html(html, html[:50].lower()) == trafilatura_repair(html, html[:50].lower())
+        for _, html in dev_pages
+    )
+
+
+def test_the_characters_xml_forbids_are_all_there_are():
+    every = (chr(c) for c in range(sys.maxunicode + 1))
+    assert [c for c in every if INVALID_XML_CHARS.match(c)] == _INVALID_XML
