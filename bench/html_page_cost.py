@@ -33,6 +33,7 @@ from cleaners.config import Config
 from cleaners.decoding import declared_charset, decode_bytes
 from cleaners.document import Document
 from cleaners.html import load_page, page_title, text_options
+from cleaners.line_features import page_stopwords
 from cleaners.pipeline import DocumentCleaner
 
 REPO = Path(__file__).resolve().parents[1]
@@ -59,6 +60,7 @@ def measure(pages: list[bytes]) -> dict[str, float]:
     options = text_options()
     cleaner = DocumentCleaner(Config.load())
     cleaner.run(Document("warm", "warm", pages[0].decode(errors="replace"), content_type="html"))
+    page_stopwords(["warm"])  # jusText's stoplists load once a process, not once a page
     trafilatura.bare_extraction(pages[0], **options)
     ours: Counter[str] = Counter()
     for data in pages:
