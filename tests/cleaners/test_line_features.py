@@ -48,6 +48,20 @@ def test_line_facts_give_the_plain_regexes_answers(line):
     assert lf.line_facts(line) == plain_facts(line)
 
 
+def test_wordless_characters_are_in_no_word():
+    assert not any(lf.WORD.search(c) or c in "'." for c in lf._WORDLESS)
+
+
+# ASCII with the punctuation that may turn into spaces, and now and then a letter that may not
+WORDLESS_LINES = st.text(st.characters(max_codepoint=127) | st.sampled_from([*lf._WORDLESS, "é"]))
+
+
+@settings(max_examples=2000)
+@given(WORDLESS_LINES)
+def test_tokens_with_punctuation_outside_ascii_are_the_regexes(line):
+    assert lf._lower_tokens(line) == tuple(t.lower() for t in lf.words(line))
+
+
 @settings(max_examples=1000)
 @given(LINES)
 def test_tokens_of_a_line_do_not_depend_on_its_surrounding_whitespace(line):
