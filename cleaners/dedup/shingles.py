@@ -47,8 +47,8 @@ def lowercase_map() -> dict[int, str]:
 
     Only blocks of code points that lower() changes as a whole are looked at one by one: a
     block's lower() is its characters' own lowercase, one after the other (the final-sigma
-    rule too maps Σ to something else), so an unchanged block has no such character. Some
-    10x faster than asking every code point (0.3 s in each process that hashes)."""
+    rule too maps Σ to something else), so an unchanged block has no such character. With
+    whitespace() from the same blocks: 0.13 s in each process that hashes, not 0.3 s."""
     found = {}
     for start, block in _blocks():
         if block.lower() != block:
