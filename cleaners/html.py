@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from contextlib import suppress
+from functools import cache
 from typing import Any, NamedTuple
 
 import trafilatura
@@ -94,8 +95,11 @@ _PARSER.set_element_class_lookup(
 )
 
 
-# The characters trafilatura's repair_faulty_html deletes (XML forbids them), read off its regex
-_INVALID_XML = [chr(c) for c in range(0x10000) if INVALID_XML_CHARS.match(chr(c))]
+@cache
+def invalid_xml_chars() -> tuple[str, ...]:
+    """The characters trafilatura's repair_faulty_html deletes (XML forbids them), read off
+    its regex once, on the first page (some 20 ms, not paid by a process without pages)."""
+    return tuple(chr(c) for c in range(0x10000) if INVALID_XML_CHARS.match(chr(c)))
 
 
 def repair_faulty_html(html: str, beginning: str) -> str:
@@ -103,7 +107,7 @@ def repair_faulty_html(html: str, beginning: str) -> str:
     third of its time: it searches the whole page with a regex for characters XML forbids,
     which one `in` test each finds faster (they are rare), and copies the whole page to
     mend a doctype line that seldom needs it."""
-    if any(char in html for char in _INVALID_XML):
+    if any(char in html for char in invalid_xml_chars()):
         html = INVALID_XML_CHARS.sub("", html)
     if "doctype" in beginning:  # a doctype closed by "/>" on the first line goes
         end = html.find("\n")

@@ -14,9 +14,9 @@ from trafilatura.utils import repair_faulty_html as trafilatura_repair
 
 from cleaners.decoding import declared_charset, decode_bytes
 from cleaners.html import (
-    _INVALID_XML,
     extract_html,
     extract_html_plain,
+    invalid_xml_chars,
     load_page,
     page_title,
     repair_faulty_html,
@@ -180,4 +180,4 @@ def test_repair_as_trafilatura_repairs_real_pages(dev_pages):
 
 def test_the_characters_xml_forbids_are_all_there_are():
     every = (chr(c) for c in range(sys.maxunicode + 1))
-    assert [c for c in every if INVALID_XML_CHARS.match(c)] == _INVALID_XML
+    assert tuple(c for c in every if INVALID_XML_CHARS.match(c)) == invalid_xml_chars()
