@@ -157,11 +157,12 @@ class BoilerplateStripper:
     def _is_caption(self, line: str, facts: bool = True) -> bool:
         """An image caption ending with its credit ("The minister in Berlin. © dpa"), or a
         credit line ("Photograph by Jane Doe"): short, with a caption pattern. Without
-        `facts` (no layout rules to use them) its words are only counted: lower_words works
-        out all of a line's facts, some 4x the cost, for the same number."""
+        `facts` (no layout rules to use them) the patterns go first, and only a line they
+        match has its words counted (lower_words would work out all of its facts)."""
         line = line.strip()
-        count = len(lower_words(line)) if facts else len(words(line))
-        if count > self.config.caption_max_words:
+        if not facts:
+            return self._captions.search(line) and len(words(line)) <= self.config.caption_max_words
+        if len(lower_words(line)) > self.config.caption_max_words:
             return False
         return self._captions.search(line)
 
