@@ -41,6 +41,8 @@ FUNCTION_WORDS = frozenset(
 
 def normalise_line(line: str) -> str:
     """Lowercase, straight apostrophes, single spaces: the form phrase rules compare."""
+    if line.isascii() and line.isprintable() and "  " not in line and line[:1] != " " != line[-1:]:
+        return line.lower()  # already single-spaced: no whitespace but " " (isprintable), trimmed
     return " ".join(straight_apostrophes(line).lower().split())
 
 

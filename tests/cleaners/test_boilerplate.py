@@ -272,12 +272,15 @@ def test_trailing_command_line_is_not_tag_spam():
 APOSTROPHE_TEXT = st.text(
     alphabet=st.sampled_from("\u2019\u2018\u02bc\u00a0'a B\t\u2028é") | st.characters()
 )
+# ASCII with every whitespace character str.split knows there, for the single-spaced fast path
+ASCII_SPACED_TEXT = st.text(alphabet=st.sampled_from("aB. \t\n\r\x0b\x0c\x1c\x1d\x1e\x1f\x7f"))
 
 
 @settings(max_examples=1000)
-@given(APOSTROPHE_TEXT)
+@given(APOSTROPHE_TEXT | ASCII_SPACED_TEXT)
 def test_normalise_line_is_the_translate_table_it_replaces(line):
-    """The str.replace fast path of normalise_line gives what str.translate gave."""
+    """The fast paths of normalise_line (str.replace for the apostrophes, a single-spaced
+    ASCII line only lowercased) give what str.translate and a split gave."""
     table = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "\u00a0": " "})
     assert normalise_line(line) == " ".join(line.translate(table).lower().split())
 
