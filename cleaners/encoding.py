@@ -90,6 +90,10 @@ class EncodingFixer:
         # ftfy's own rule: text that contains '<' is markup, whose entities stay as written
         self._markup_config = self._config._replace(unescape_html=False)
         self._triggers = _fixer_triggers(self._config)
+        # a trigger or a mojibake anchor, in one scan of the text: most pages have neither
+        self._triggers_or_anchors = re.compile(
+            f"[{self._triggers.pattern[1:-1]}{_MOJIBAKE_ANCHORS.pattern[1:-1]}]"
+        )
 
     def __call__(self, text: str) -> Cleaned:
         if not _NOT_PLAIN_ASCII.search(text) or not self.any_line_may_need_ftfy(text):
@@ -121,7 +125,9 @@ class EncodingFixer:
         (most pages): no trigger, no mojibake anchor or no two non-ASCII characters in a row
         anywhere (a bad line has both), and the text normalised (it is exactly when each of
         its lines is: a line break is a starter nothing composes with)."""
-        if self._triggers.search(text) or _may_be_mojibake(text):
+        if self._triggers_or_anchors.search(text) and (
+            self._triggers.search(text) or _may_be_mojibake(text)
+        ):
             return True
         form = self._config.normalization
         return form is not None and not unicodedata.is_normalized(form, text)
