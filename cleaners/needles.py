@@ -19,7 +19,7 @@ _MAX_NEEDLES = 8  # more `in` scans than this cost about what the regex does
 # Under IGNORECASE an ASCII letter matches its other case and, of all other characters, only
 # these (the re module's documentation: "İ", "ı", "ſ" and the Kelvin sign)
 _ASCII_FOLDS = "\u0130\u0131\u017f\u212a"
-_REPEATS = (sre.MAX_REPEAT, sre.MIN_REPEAT, sre.POSSESSIVE_REPEAT)
+REPEATS = (sre.MAX_REPEAT, sre.MIN_REPEAT, sre.POSSESSIVE_REPEAT)
 
 
 class _Reading(NamedTuple):
@@ -77,7 +77,7 @@ def _item(op, av, reading: _Reading) -> frozenset[str] | None:
         return _sequence(body, reading._replace(flags=(reading.flags | add) & ~remove))
     if op is sre.ATOMIC_GROUP:
         return _sequence(av, reading)
-    if op in _REPEATS:
+    if op in REPEATS:
         low, _high, body = av
         return _sequence(body, reading) if low >= 1 else None
     return None  # anchors, lookarounds, any character, categories, backreferences: no text

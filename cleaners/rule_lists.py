@@ -16,7 +16,7 @@ from re import _constants as sre  # the parser re itself uses (the project runs 
 from re import _parser
 from re._casefix import _EXTRA_CASES
 
-from cleaners.needles import needles
+from cleaners.needles import REPEATS, needles
 
 _GLOBAL_FLAGS = re.compile(r"^\(\?([aiLmsux]+)\)")
 _NUMBERED = re.compile(r"\\[1-9]|\(\?P[<=]|\(\?\(")  # backreferences, named groups, conditionals
@@ -47,7 +47,10 @@ class AnyOf:
     def __init__(self, patterns: Sequence[str], flags: int = 0, lowercase: bool = False) -> None:
         together, alone = [], []
         folding = lowercase and bool(flags & re.IGNORECASE)
-        self._sieved: list[tuple[tuple[str, ...], re.Pattern[str], re.Pattern[str]]] = []
+        # each needle beside its pattern, flat: one loop of `in` tests, fastest in Python
+        self._by_needle: list[tuple[str, re.Pattern[str]]] = []
+        self._by_needle_blind: list[tuple[str, re.Pattern[str]]] = []  # case-blind where it can be
+        self._sieved: list[re.Pattern[str]] = []  # the patterns with needles
         for pattern in patterns:
             compiled = re.compile(pattern, flags)  # each must be valid on its own
             if _NUMBERED.search(pattern):
@@ -57,14 +60,13 @@ class AnyOf:
             if found is not None:
                 blind = folding and case_blind_in_lowercase(pattern, flags)
                 fast = re.compile(pattern, flags & ~re.IGNORECASE) if blind else compiled
-                self._sieved.append((found, compiled, fast))
+                self._sieved.append(compiled)
+                self._by_needle += [(needle, compiled) for needle in found]
+                self._by_needle_blind += [(needle, fast) for needle in found]
                 continue
             lead = _GLOBAL_FLAGS.match(pattern)
             body = pattern[lead.end() :] if lead else pattern
             together.append(f"(?{lead.group(1)}:{body})" if lead else f"(?:{body})")
-        # each needle with its pattern, flat: one loop of `in` tests, fastest in Python
-        self._by_needle = [(n, compiled) for found, compiled, _ in self._sieved for n in found]
-        self._by_needle_blind = [(n, fast) for found, _, fast in self._sieved for n in found]
         self._together = _one_regex(together, flags)
         self._alone = alone
         self._folding = folding
@@ -85,7 +87,7 @@ class AnyOf:
             for needle, regex in self._by_needle_blind if blind else self._by_needle:
                 if needle in text and regex.search(text):
                     return True
-        elif any(compiled.search(text) for _, compiled, _ in self._sieved):
+        elif any(regex.search(text) for regex in self._sieved):
             return True
         if self._lowercase is not None and blind:
             found = any(regex.search(text) for regex in self._lowercase)
@@ -110,7 +112,7 @@ def _tried_once(pattern: str, flags: int) -> bool:
 
 def _any_run(op, av) -> bool:
     """A repeat of a character that almost any character is (., [^...], a negated literal)."""
-    if op not in (sre.MAX_REPEAT, sre.MIN_REPEAT, sre.POSSESSIVE_REPEAT) or av[1] <= 1:
+    if op not in REPEATS or av[1] <= 1:
         return False
     body = av[2]
     if len(body) != 1:
@@ -156,7 +158,7 @@ def _case_blind(items) -> bool:
         elif op is sre.SUBPATTERN:
             if not _case_blind(av[3]):
                 return False
-        elif op in (sre.MAX_REPEAT, sre.MIN_REPEAT, sre.POSSESSIVE_REPEAT):
+        elif op in REPEATS:
             if not _case_blind(av[2]):
                 return False
         elif op in (sre.ASSERT, sre.ASSERT_NOT):
