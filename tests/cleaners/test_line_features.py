@@ -7,6 +7,7 @@ from collections import Counter
 from functools import cache
 
 import justext
+import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -109,6 +110,18 @@ def test_page_stopwords_from_hit_counts_gives_the_plain_path_answer(lines):
     back to the plain path) choose the same stoplist as counting every hit in order."""
     assert lf.page_stopwords(lines) == plain_page_stopwords(lines)
     assert lf.page_stopwords(lines, {}) == plain_page_stopwords(lines)
+
+
+@settings(max_examples=1000, deadline=None)
+@given(st.lists(st.integers(0, 5), max_size=60))
+def test_most_hit_counts_every_hit_and_breaks_ties_by_the_first(languages):
+    """The compiled count: the language with the most hits, on a tie the one that comes
+    first in the hits (a small alphabet: ties are common)."""
+    counts = Counter(languages)
+    most = max(counts.values(), default=0)
+    tied = [lang for lang, n in counts.items() if n == most]
+    expected = min(tied, key=languages.index) if languages else -1
+    assert lf.most_hit(np.array(languages, dtype=np.uint8), 6) == expected
 
 
 def test_page_stopwords_stops_after_the_sample():
