@@ -185,16 +185,37 @@ def _flow(dask_address: str | None):
 
 
 def run_command(args: argparse.Namespace) -> int:
+    from cleaners.config import Config
+    from flows import workers
     from flows.progress import reporting
 
     parameters = _job(args)
     if os.environ.get("PREFECT_API_URL") and not args.quiet:
         print(f"Sending this run to the Prefect server at {os.environ['PREFECT_API_URL']}")
-    with reporting(quiet=args.quiet):
+    config = Config.load(**parameters["config"])
+    early = _early_workers(args, config.run.shard_mb << 20)
+    with (
+        workers.started_early(early, workers.stages.warm_up, config),
+        reporting(quiet=args.quiet),
+    ):
         summary = _flow(args.dask_address)(**parameters)
     if not args.quiet:
         print_summary(summary)
     return 0
+
+
+def _early_workers(args: argparse.Namespace, shard_bytes: int) -> int:
+    """The worker processes to start before Prefect's own start-up: as many as the run will
+    have, when its inputs hold more than a shard's bytes. A smaller run mostly cleans one
+    shard, inline, and processes started for it would only compete with Prefect's start-up
+    for the cores. None on Dask, whose workers are its own."""
+    from flows.io import find_input_files
+    from flows.workers import default_workers
+
+    if args.dask_address:
+        return 0
+    size = sum(path.stat().st_size for path in find_input_files(args.inputs))
+    return (args.workers or default_workers()) if size > shard_bytes else 0
 
 
 def serve_command(args: argparse.Namespace) -> int:

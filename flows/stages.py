@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.parquet as pq
 
 from cleaners.chrome import (
     ARTICLE_ROWS,
@@ -42,7 +43,7 @@ from cleaners.dedup.deduplicator import (
     take_rows,
 )
 from cleaners.dedup.settings import bands_and_rows
-from cleaners.document import Change
+from cleaners.document import Change, Document
 from cleaners.pipeline import EMPTY, DocumentCleaner
 from flows.dedup_index import INDEX, copy_index, read_index, write_index
 from flows.io import (
@@ -95,6 +96,35 @@ def clean(shard: Shard, config: Config, out: str, line_frequency: str | None) ->
             write_table(frequency.to_table(), Path(line_frequency), STORED_ROW_GROUP)
             seconds["line counts"] += time.perf_counter() - clock
     return {**cleaner.seconds, **seconds}
+
+
+# What warm_up cleans: a page and a text with what the rules look for, so that each cleaner
+# step, the HTML extraction (trafilatura's fallbacks too) and the MinHash kernel run once.
+_WARM_UP_PAGE = (
+    "<html><head><title>A warm-up page</title></head><body><nav>Home | News</nav>"
+    "<article><h1>A warm-up page</h1><p>A few words, here only so that the extraction and the"
+    " rules after it run once before a real page.</p></article>"
+    "<footer>Leave a Reply</footer></body></html>"
+)
+_WARM_UP_TEXT = "A line of text, and the words of it.\nShare this:\nLeave a Reply\n"
+
+
+def warm_up(config: Config) -> None:
+    """Clean, count, write (in memory) and fingerprint two small documents: a new worker's
+    first shard otherwise pays for what the stages load on first use (trafilatura's and our
+    stoplists, numba's compiled kernels, Arrow's Parquet writer, datasketch and scipy)."""
+    cleaner = DocumentCleaner(config)
+    docs = [
+        cleaner.run_safely(Document("warm-up-0", "warm-up", _WARM_UP_PAGE, content_type="html")),
+        cleaner.run_safely(Document("warm-up-1", "warm-up", _WARM_UP_TEXT, site="example.com")),
+    ]
+    table = documents_to_table(docs)
+    frequency = SiteLineFrequency()
+    for doc, tidy in zip(docs, tidy_texts(table["text"]), strict=True):
+        frequency.count(doc.text, doc.site, tidy)
+    pq.write_table(table, pa.BufferOutputStream(), compression="zstd")
+    if config.dedup.enabled:
+        fingerprint_arrow(table["text"], config.dedup, hasher(config.dedup))
 
 
 def _timed(items: Iterable[T], seconds: Counter[str], step: str) -> Iterator[T]:

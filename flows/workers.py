@@ -16,12 +16,13 @@ import sys
 import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
 T = TypeVar("T")
 _pool: ProcessPoolExecutor | None = None
+_pool_size = 0  # processes of _pool
 _workers = 1
 _starting = threading.Lock()
 # Without a pool, shard tasks (one thread each under Prefect's thread runner) take turns: on
@@ -36,8 +37,11 @@ def default_workers() -> int:
 @contextmanager
 def worker_pool(workers: int) -> Iterator[None]:
     """Shard stages run in `workers` processes while open (inline with one). The processes
-    start with the first stage run and again after `release`."""
+    start with the first stage run and again after `release`; processes `start_early`
+    started are used when there are as many, else stopped first."""
     global _workers
+    if _pool_size != workers:
+        release()
     _workers = workers
     try:
         yield
@@ -46,31 +50,65 @@ def worker_pool(workers: int) -> Iterator[None]:
         _workers = 1
 
 
+@contextmanager
+def started_early(workers: int, warm_up: Callable[..., Any], *args: Any) -> Iterator[None]:
+    """Start `workers` processes now, each running warm_up(*args) before any work, and stop
+    them on leaving unless a worker_pool of that size took them over. The command line starts
+    them before Prefect's start-up (its imports, the ephemeral server), which then overlaps
+    what a process costs before its first shard: some 2 s of imports, stoplists and compiled
+    kernels each, otherwise paid inside the run."""
+    global _pool, _pool_size
+    if workers > 1:
+        with _starting:
+            if _pool is None:
+                _pool, _pool_size = _spawned(workers, warm_up, args), workers
+                for _ in range(workers):  # each submit with no idle process spawns one
+                    _pool.submit(os.getpid)
+    try:
+        yield
+    finally:
+        release()
+
+
 def release() -> None:
     """Stop the worker processes (their imports and caches go back to the system); a later
     `run` starts new ones."""
-    global _pool
+    global _pool, _pool_size
     with _starting:
-        pool, _pool = _pool, None
+        pool, _pool, _pool_size = _pool, None, 0
     if pool is not None:
         pool.shutdown(wait=True)
 
 
-def _spawned(workers: int) -> ProcessPoolExecutor:
+def _spawned(
+    workers: int, warm_up: Callable[..., Any] | None = None, args: tuple[Any, ...] = ()
+) -> ProcessPoolExecutor:
     # spawn, not fork: the flow's process runs threads (Prefect), which fork does not copy safely
-    return ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"))
+    return ProcessPoolExecutor(
+        workers,
+        mp_context=multiprocessing.get_context("spawn"),
+        initializer=None if warm_up is None else _warming,
+        initargs=() if warm_up is None else (warm_up, *args),
+    )
+
+
+def _warming(warm_up: Callable[..., Any], *args: Any) -> None:
+    """warm_up(*args), whatever it raises: an initializer's error would break the pool, and
+    warming up only saves time (the stage that needs what failed to load says why)."""
+    with suppress(Exception):
+        warm_up(*args)
 
 
 def run(fn: Callable[..., T], *args: Any) -> T:
     """fn(*args) in a worker process when the pool has more than one, else here (one call at
     a time)."""
-    global _pool
+    global _pool, _pool_size
     if _workers <= 1:
         with _inline:
             return _returning_memory(fn, *args)
     with _starting:
         if _pool is None:
-            _pool = _spawned(_workers)
+            _pool, _pool_size = _spawned(_workers), _workers
         pool = _pool
     return pool.submit(_returning_memory, fn, *args).result()
 

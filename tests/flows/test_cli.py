@@ -1,9 +1,12 @@
+import json
+
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from flows.cli import main
+from flows.cli import _early_workers, build_parser, main
 from tests.conftest import SEEDS
+from tests.synthetic import write_jsonl_corpus
 
 
 def test_help_lists_the_run_command(capsys):
@@ -132,3 +135,34 @@ def test_explain_unknown_document_or_folder(tmp_path, capsys):
     assert main(["explain", "zzz", "--out", str(out)]) == 1
     assert "no document 'zzz'" in capsys.readouterr().err
     assert main(["explain", "a", "--out", str(tmp_path / "missing")]) == 2
+
+
+@pytest.mark.usefixtures("prefect_harness")
+def test_a_run_bigger_than_a_shard_starts_its_workers_before_the_flow(tmp_path, monkeypatch):
+    from flows import workers
+
+    corpus = write_jsonl_corpus(tmp_path / "docs.jsonl", 1200)  # some 1.25 MB
+    config = tmp_path / "c.toml"
+    config.write_text("[run]\nshard_mb = 1\nshard_size = 300\n")
+    started, real = [], workers.started_early
+
+    def recording(n, warm_up, *args):
+        started.append((n, workers._pool))  # before the flow: no pool yet
+        return real(n, warm_up, *args)
+
+    monkeypatch.setattr(workers, "started_early", recording)
+    out = tmp_path / "out"
+    argv = ["run", str(corpus), "--out", str(out), "--config", str(config), "--workers", "2"]
+    assert main([*argv, "--quiet"]) == 0
+    assert started == [(2, None)]
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["workers"] == 2 and manifest["counts"]["in"] == 1200
+
+
+def test_a_run_of_one_shards_bytes_or_on_dask_starts_no_worker_early():
+    parser = build_parser()
+    small = parser.parse_args(["run", str(SEEDS), "--workers", "2"])
+    assert _early_workers(small, shard_bytes=32 << 20) == 0
+    assert _early_workers(small, shard_bytes=1) == 2
+    dask = parser.parse_args(["run", str(SEEDS), "--workers", "2", "--dask-address", "tcp://x:1"])
+    assert _early_workers(dask, shard_bytes=1) == 0

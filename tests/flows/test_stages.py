@@ -2,6 +2,8 @@
 depend on how many parts they are split into, and must be what the in-memory passes find."""
 
 import json
+import subprocess
+import sys
 from collections import Counter
 
 import numpy as np
@@ -330,3 +332,25 @@ def test_the_clean_stage_counts_each_pages_lines_as_normalised_one_by_one(
     ).sort_by("line_hash")
     assert pq.read_table(frequency).equals(expected)
     assert not all(tidy_texts(pq.read_table(cleaned)["text"]))  # some went the slow way
+
+
+def test_warm_up_loads_what_a_workers_first_shard_would_load():
+    """A fresh process after warm_up has trafilatura's jusText fallback stoplist, our
+    stoplists, the compiled kernels of the cleaner and of MinHash, and datasketch."""
+    code = (
+        "import sys\n"
+        "from cleaners.config import Config\n"
+        "from flows import stages\n"
+        "stages.warm_up(Config.load())\n"
+        "import trafilatura.external\n"
+        "from cleaners import line_features\n"
+        "from cleaners.dedup import minhash\n"
+        "print(trafilatura.external.JT_STOPLIST is not None,\n"
+        "      line_features._stoplists.cache_info().currsize,\n"
+        "      len(line_features.most_hit.signatures) > 0,\n"
+        "      len(minhash._sketch.signatures) > 0,\n"
+        "      'datasketch' in sys.modules)\n"
+    )
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert run.stdout.split() == ["True", "1", "True", "True", "True"]

@@ -1,10 +1,14 @@
-"""Shard work without a process pool runs one call at a time, whatever the threads."""
+"""Shard work without a process pool runs one call at a time, whatever the threads; processes
+started early warm up before any work and serve the run that has as many."""
 
+import os
 import subprocess
 import sys
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
+
+import pytest
 
 from flows import workers
 
@@ -60,11 +64,56 @@ def test_a_stage_by_name_runs_the_stage_in_a_worker(tmp_path):
 
 
 def test_a_step_run_alone_gets_a_process_of_its_own_and_the_workers_stop():
-    import os
-
     with workers.worker_pool(2):
         before = workers.run(os.getpid)
         alone = workers.run_alone(os.getpid)
         after = workers.run(os.getpid)
     assert len({os.getpid(), before, alone}) == 3
     assert after not in (before, alone)  # the workers were stopped, and started again
+
+
+def mark_warm(folder: str) -> None:
+    """A warm-up that leaves a file named by its process's id."""
+    from pathlib import Path
+
+    (Path(folder) / str(os.getpid())).touch()
+
+
+def fail_warm(folder: str) -> None:
+    raise RuntimeError("a warm-up that fails")
+
+
+def pid_after(seconds: float) -> int:
+    time.sleep(seconds)
+    return os.getpid()
+
+
+def test_processes_started_early_warm_up_first_and_are_the_pool_of_their_size(tmp_path):
+    with (
+        workers.started_early(2, mark_warm, str(tmp_path)),
+        workers.worker_pool(2),
+        ThreadPoolExecutor(4) as threads,
+    ):
+        pids = set(threads.map(lambda _: workers.run(pid_after, 0.05), range(8)))
+    warmed = {int(p.name) for p in tmp_path.iterdir()}
+    assert len(warmed) == 2 and os.getpid() not in warmed
+    assert pids == warmed  # each call ran in one of the processes warmed up before it
+
+
+def test_a_pool_of_another_size_stops_the_processes_started_early(tmp_path):
+    with workers.started_early(2, mark_warm, str(tmp_path)):
+        deadline = time.monotonic() + 60
+        while len(list(tmp_path.iterdir())) < 2 and time.monotonic() < deadline:
+            time.sleep(0.05)  # both processes running
+        early = [int(p.name) for p in tmp_path.iterdir()]
+        assert len(early) == 2
+        with workers.worker_pool(1):
+            for pid in early:
+                with pytest.raises(ProcessLookupError):
+                    os.kill(pid, 0)  # stopped (and reaped) as the run chose another size
+            assert workers.run(os.getpid) == os.getpid()  # one worker: inline
+
+
+def test_a_warm_up_that_fails_leaves_the_workers_working(tmp_path):
+    with workers.started_early(2, fail_warm, str(tmp_path)), workers.worker_pool(2):
+        assert workers.run(os.getpid) != os.getpid()
