@@ -7,6 +7,7 @@ import json
 import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from itertools import accumulate
 from pathlib import Path
 from typing import Any, Literal, NamedTuple
 from urllib.parse import urlsplit
@@ -33,6 +34,7 @@ CHANGE_TYPE = pa.struct(
         pa.field("replacement", pa.string()),
     ]
 )
+CHANGES_TYPE = pa.list_(pa.field("item", CHANGE_TYPE, nullable=False))
 
 # The output contract: corpus/ and rejected/ share it; notebooks and later runs read it.
 OUTPUT_SCHEMA = pa.schema(
@@ -41,7 +43,7 @@ OUTPUT_SCHEMA = pa.schema(
         pa.field("source", pa.string(), nullable=False),
         pa.field("title", pa.string()),
         pa.field("text", pa.string(), nullable=False),
-        pa.field("changes", pa.list_(pa.field("item", CHANGE_TYPE, nullable=False))),
+        pa.field("changes", CHANGES_TYPE),
         pa.field("cluster_id", pa.string()),
         pa.field("cluster_size", pa.int32()),
         pa.field("duplicate_of", pa.string()),
@@ -383,7 +385,7 @@ def documents_to_table(docs: Iterable[Document]) -> pa.Table:
         "source": [d.source for d in docs],
         "title": [d.title for d in docs],
         "text": [d.text for d in docs],
-        "changes": [[c._asdict() for c in d.changes] for d in docs],
+        "changes": changes_array([d.changes for d in docs]),
         "reason": [d.reason for d in docs],
         "site": [d.site for d in docs],
         "metadata": [
@@ -394,6 +396,19 @@ def documents_to_table(docs: Iterable[Document]) -> pa.Table:
         ],
     }
     return pa.table(columns, schema=CLEANED_SCHEMA)
+
+
+def changes_array(changes: list[list[Change]]) -> pa.ListArray:
+    """The `changes` column, from three flat string columns and the offsets of each row's
+    list: what pa.array of each change as a dict gives (tests compare the two), for a third
+    of its time (a shard of 5,000 generated pages, some 20 changes each: 75 -> 27 ms)."""
+    flat = [change for row in changes for change in row]
+    items = pa.StructArray.from_arrays(
+        [pa.array([change[i] for change in flat], pa.string()) for i in range(3)],
+        fields=list(CHANGE_TYPE),
+    )
+    offsets = pa.array([0, *accumulate(map(len, changes))], pa.int32())
+    return pa.ListArray.from_arrays(offsets, items, type=CHANGES_TYPE)
 
 
 class TableWriter:

@@ -1,12 +1,18 @@
 import json
 from pathlib import Path
 
+import pyarrow as pa
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
+from cleaners.document import Change
 from flows.io import (
+    CHANGES_TYPE,
     MALFORMED,
     UNREADABLE,
     InputError,
+    changes_array,
     documents_to_table,
     find_input_files,
     plan_shards,
@@ -242,3 +248,17 @@ def test_jsonl_lines_are_cut_into_a_multiple_of_the_workers_of_even_size(tmp_pat
     assert [s.lines for s in shards] == [4, 4, 4, 1]  # 13 lines in 4 shards of up to 4
     docs = [d.doc_id for s in shards for d in read_shard(s)]
     assert docs == [str(i) for i in range(12)] + ["last"]
+
+
+_TEXT = st.text(st.characters(blacklist_categories=("Cs",)), max_size=12)
+
+
+@given(
+    st.lists(st.lists(st.builds(Change, _TEXT, _TEXT, st.none() | _TEXT), max_size=6), max_size=8)
+)
+def test_the_changes_column_is_what_arrow_makes_of_each_change_as_a_dict(changes):
+    expected = pa.array([[c._asdict() for c in row] for row in changes], CHANGES_TYPE)
+    found = changes_array(changes)
+    found.validate(full=True)
+    assert found.equals(expected)
+    assert found.to_pylist() == [[c._asdict() for c in row] for row in changes]
