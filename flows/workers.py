@@ -37,7 +37,7 @@ def default_workers() -> int:
 @contextmanager
 def worker_pool(workers: int) -> Iterator[None]:
     """Shard stages run in `workers` processes while open (inline with one). The processes
-    start with the first stage run and again after `release`; processes `start_early`
+    start with the first stage run and again after `release`; processes `started_early`
     started are used when there are as many, else stopped first."""
     global _workers
     if _pool_size != workers:
