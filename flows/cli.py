@@ -147,8 +147,9 @@ def main(argv: list[str] | None = None) -> int:
         return 2
 
 
-def _job(args: argparse.Namespace) -> dict[str, Any]:
-    """Check what a run needs before any work; the flow's parameters."""
+def _job(args: argparse.Namespace) -> tuple[dict[str, Any], int]:
+    """Check what a run needs before any work; the flow's parameters, and the bytes of its
+    input files."""
     from cleaners.config import Config
     from flows.dedup_index import check_index
     from flows.io import InputError, find_input_files
@@ -159,19 +160,21 @@ def _job(args: argparse.Namespace) -> dict[str, Any]:
         if args.shard_size:
             overrides["run"] = {"shard_size": args.shard_size}
         config = Config.load(args.config, **overrides)
-        find_input_files(args.inputs)  # every named path exists and is readable
+        files = find_input_files(args.inputs)  # every named path exists and is readable
+        input_bytes = sum(path.stat().st_size for path in files)
         check_output_dir(Path(args.out))
         check_index(Path(args.out), config.dedup)
     except (InputError, OutputError, ValueError, OSError) as exc:
         raise UsageError(str(exc)) from exc
     for key, value in PREFECT_DEFAULTS.items():
         os.environ.setdefault(key, value)
-    return {
+    parameters = {
         "inputs": [str(Path(i).resolve()) for i in args.inputs],
         "out": str(Path(args.out).resolve()),
         "config": config.model_dump(mode="json"),
         "workers_count": 1 if args.dask_address else args.workers,
     }
+    return parameters, input_bytes
 
 
 def _flow(dask_address: str | None):
@@ -189,11 +192,11 @@ def run_command(args: argparse.Namespace) -> int:
     from flows import workers
     from flows.progress import reporting
 
-    parameters = _job(args)
+    parameters, input_bytes = _job(args)
     if os.environ.get("PREFECT_API_URL") and not args.quiet:
         print(f"Sending this run to the Prefect server at {os.environ['PREFECT_API_URL']}")
     config = Config.load(**parameters["config"])
-    early = _early_workers(args, config.run.shard_mb << 20)
+    early = _early_workers(args, input_bytes, config.run.shard_mb << 20)
     with (
         workers.started_early(early, workers.stages.warm_up, config),
         reporting(quiet=args.quiet),
@@ -204,22 +207,20 @@ def run_command(args: argparse.Namespace) -> int:
     return 0
 
 
-def _early_workers(args: argparse.Namespace, shard_bytes: int) -> int:
+def _early_workers(args: argparse.Namespace, input_bytes: int, shard_bytes: int) -> int:
     """The worker processes to start before Prefect's own start-up: as many as the run will
     have, when its inputs hold more than a shard's bytes. A smaller run mostly cleans one
     shard, inline, and processes started for it would only compete with Prefect's start-up
     for the cores. None on Dask, whose workers are its own."""
-    from flows.io import find_input_files
     from flows.workers import default_workers
 
-    if args.dask_address:
+    if args.dask_address or input_bytes <= shard_bytes:
         return 0
-    size = sum(path.stat().st_size for path in find_input_files(args.inputs))
-    return (args.workers or default_workers()) if size > shard_bytes else 0
+    return args.workers or default_workers()
 
 
 def serve_command(args: argparse.Namespace) -> int:
-    parameters = _job(args)
+    parameters, _ = _job(args)
     api = os.environ.get("PREFECT_API_URL")
     if not api:
         if not server_is_up(LOCAL_SERVER):

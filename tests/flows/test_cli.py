@@ -162,7 +162,7 @@ def test_a_run_bigger_than_a_shard_starts_its_workers_before_the_flow(tmp_path, 
 def test_a_run_of_one_shards_bytes_or_on_dask_starts_no_worker_early():
     parser = build_parser()
     small = parser.parse_args(["run", str(SEEDS), "--workers", "2"])
-    assert _early_workers(small, shard_bytes=32 << 20) == 0
-    assert _early_workers(small, shard_bytes=1) == 2
+    assert _early_workers(small, input_bytes=20_000, shard_bytes=32 << 20) == 0
+    assert _early_workers(small, input_bytes=20_000, shard_bytes=1) == 2
     dask = parser.parse_args(["run", str(SEEDS), "--workers", "2", "--dask-address", "tcp://x:1"])
-    assert _early_workers(dask, shard_bytes=1) == 0
+    assert _early_workers(dask, input_bytes=20_000, shard_bytes=1) == 0
