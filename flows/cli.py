@@ -9,9 +9,9 @@ import sys
 import time
 import urllib.request
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
-from cleaners.config import RunConfig
+from cleaners.config import Config, RunConfig
 
 # Prefect reads its settings at import: quiet, offline, patient on a busy 2-core machine.
 PREFECT_DEFAULTS = {
@@ -147,10 +147,17 @@ def main(argv: list[str] | None = None) -> int:
         return 2
 
 
-def _job(args: argparse.Namespace) -> tuple[dict[str, Any], int]:
-    """Check what a run needs before any work; the flow's parameters, and the bytes of its
+class Job(NamedTuple):
+    """What `_job` found: the flow's parameters, the config they hold, and the bytes of the
     input files."""
-    from cleaners.config import Config
+
+    parameters: dict[str, Any]
+    config: Config
+    input_bytes: int
+
+
+def _job(args: argparse.Namespace) -> Job:
+    """Check what a run needs before any work."""
     from flows.dedup_index import check_index
     from flows.io import InputError, find_input_files
     from flows.output import OutputError, check_output_dir
@@ -174,7 +181,7 @@ def _job(args: argparse.Namespace) -> tuple[dict[str, Any], int]:
         "config": config.model_dump(mode="json"),
         "workers_count": 1 if args.dask_address else args.workers,
     }
-    return parameters, input_bytes
+    return Job(parameters, config, input_bytes)
 
 
 def _flow(dask_address: str | None):
@@ -188,14 +195,12 @@ def _flow(dask_address: str | None):
 
 
 def run_command(args: argparse.Namespace) -> int:
-    from cleaners.config import Config
     from flows import workers
     from flows.progress import reporting
 
-    parameters, input_bytes = _job(args)
+    parameters, config, input_bytes = _job(args)
     if os.environ.get("PREFECT_API_URL") and not args.quiet:
         print(f"Sending this run to the Prefect server at {os.environ['PREFECT_API_URL']}")
-    config = Config.load(**parameters["config"])
     early = _early_workers(args, input_bytes, config.run.shard_mb << 20)
     with (
         workers.started_early(early, workers.stages.warm_up, config),
@@ -220,7 +225,7 @@ def _early_workers(args: argparse.Namespace, input_bytes: int, shard_bytes: int)
 
 
 def serve_command(args: argparse.Namespace) -> int:
-    parameters, _ = _job(args)
+    parameters = _job(args).parameters
     api = os.environ.get("PREFECT_API_URL")
     if not api:
         if not server_is_up(LOCAL_SERVER):
