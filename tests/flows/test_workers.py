@@ -117,3 +117,49 @@ def test_a_pool_of_another_size_stops_the_processes_started_early(tmp_path):
 def test_a_warm_up_that_fails_leaves_the_workers_working(tmp_path):
     with workers.started_early(2, fail_warm, str(tmp_path)), workers.worker_pool(2):
         assert workers.run(os.getpid) != os.getpid()
+
+
+def frozen_objects() -> int:
+    import gc
+
+    return gc.get_freeze_count()
+
+
+def test_workers_freeze_their_heap_before_the_first_call_warm_or_not(tmp_path):
+    """The cyclic collector does not walk the modules and caches a worker loaded (nor what
+    its warm-up loaded) each time a stage allocates."""
+    with workers.worker_pool(2):
+        cold = workers.run(frozen_objects)
+    with workers.started_early(2, mark_warm, str(tmp_path)), workers.worker_pool(2):
+        warm = workers.run(frozen_objects)
+    assert cold > 1000 and warm > 1000  # a bare interpreter with our imports: ~10k objects
+
+
+_cache: list = []  # in a worker, that process's own
+
+
+def cache_something() -> int:
+    import gc
+
+    _cache.append([[i] for i in range(5000)])  # the kind of state a stage leaves cached
+    return gc.get_freeze_count()
+
+
+def test_what_a_call_leaves_behind_is_frozen_after_it():
+    with workers.worker_pool(1):
+        assert workers.run(frozen_objects) == 0  # the flow's own process is left alone
+    with workers.worker_pool(2), ThreadPoolExecutor(2) as threads:
+        # a call in each process (both busy at once), then another in each
+        first = min(threads.map(lambda _: workers.run(pid_after_cache, 0.3), range(2)))
+        after = min(threads.map(lambda _: workers.run(frozen_after, 0.3), range(2)))
+    assert after >= first + 5000
+
+
+def pid_after_cache(seconds: float) -> int:
+    time.sleep(seconds)
+    return cache_something()
+
+
+def frozen_after(seconds: float) -> int:
+    time.sleep(seconds)
+    return frozen_objects()
