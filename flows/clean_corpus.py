@@ -42,10 +42,12 @@ from flows.report import markdown as report_markdown
 from flows.report import merge as merge_reports
 from flows.workers import stages
 
-# From this many documents the cluster step runs in a process of its own with the workers
-# stopped: it holds ~600 bytes a document, and each worker ~600 MB of the cleaners' imports
-# and caches (a million documents: ~1.8 GB together). Below, a fresh process's few seconds
-# of start-up are not worth it. With one worker (and on Dask) it runs where the others do.
+# From this many documents the corpus-wide steps (the two chrome reduces and the cluster
+# step) run in a process of their own with the workers stopped: each worker holds ~600 MB
+# of the cleaners' imports and caches, and beside them the reduce over every shard's line
+# counts took a million-document run's tree to 1.93-1.96 GB (1.52 GB alone); the cluster
+# step holds ~600 bytes a document. Below, a fresh process's few seconds of start-up are not worth it. With
+# one worker (and on Dask) they run where the others do.
 ALONE_FROM_DOCS = 200_000
 
 
@@ -69,7 +71,7 @@ def clean(shard: Shard, config: Config, work: str) -> tuple[str, dict[str, float
 
 
 @task(name="site-lines", task_run_name="site-lines", cache_policy=NO_CACHE)
-def site_lines(shards: list[Shard], config: Config, work: str) -> str | None:
+def site_lines(shards: list[Shard], config: Config, work: str, alone: bool) -> str | None:
     """Each site's lines on several of its pages, from every shard's line frequencies."""
     return _chrome_reduce(
         stages.frequent_lines,
@@ -79,6 +81,7 @@ def site_lines(shards: list[Shard], config: Config, work: str) -> str | None:
         config,
         work,
         "%d line(s) on several pages of their site",
+        alone,
     )
 
 
@@ -94,7 +97,7 @@ def count_chrome(
 
 
 @task(name="chrome", task_run_name="chrome", cache_policy=NO_CACHE)
-def chrome(shards: list[Shard], config: Config, work: str) -> str | None:
+def chrome(shards: list[Shard], config: Config, work: str, alone: bool) -> str | None:
     """Each site's recurring lines, from every shard's articles."""
     return _chrome_reduce(
         stages.chrome,
@@ -104,6 +107,7 @@ def chrome(shards: list[Shard], config: Config, work: str) -> str | None:
         config,
         work,
         "%d chrome line(s) found across sites",
+        alone,
     )
 
 
@@ -115,15 +119,18 @@ def _chrome_reduce(
     config: Config,
     work: str,
     found: str,
+    alone: bool,
 ) -> str | None:
     """A corpus-wide step of the chrome stage: every shard's file in `parts` into the file
-    `name` (kept from an interrupted run). None when chrome is off."""
+    `name` (kept from an interrupted run); `alone`: in a process of its own, the workers
+    stopped. None when chrome is off."""
     if not config.chrome.enabled:
         return None
     out = Path(work) / name
     if not out.exists():
         paths = [str(Path(work) / parts / f"part-{s.name}.parquet") for s in shards]
-        get_run_logger().info(found, workers.run(stage, paths, config, str(out)))
+        run = workers.run_alone if alone else workers.run
+        get_run_logger().info(found, run(stage, paths, config, str(out)))
     progress.current().advance(1)
     return str(out)
 
@@ -222,14 +229,15 @@ def clean_corpus(
         cleaned, clean_steps = _clean_results(
             clean.map(shards, config=unmapped(cfg), work=unmapped(work))
         )
+        alone = n_workers > 1 and total >= ALONE_FROM_DOCS  # not on Dask (1 here)
         stage("site-lines", 1, "step")
-        frequent = site_lines(shards, cfg, work)
+        frequent = site_lines(shards, cfg, work, alone)
         stage("count-chrome", total)
         _results(
             count_chrome.map(shards, cleaned, unmapped(frequent), unmapped(cfg), unmapped(work))
         )
         stage("chrome", 1, "step")
-        chrome_lines = chrome(shards, cfg, work)
+        chrome_lines = chrome(shards, cfg, work, alone)
         stage("signatures", total)
         signed = _results(
             signatures.map(shards, cleaned, unmapped(chrome_lines), unmapped(cfg), unmapped(work))
@@ -242,7 +250,7 @@ def clean_corpus(
             cfg,
             work,
             str(previous_index) if previous_index.is_dir() else None,
-            alone=n_workers > 1 and total >= ALONE_FROM_DOCS,  # not on Dask (1 here)
+            alone,
         )
         decisions = decided["decisions"]
         stage("write", total)
