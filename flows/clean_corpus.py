@@ -46,8 +46,8 @@ from flows.workers import stages
 # step) run in a process of their own with the workers stopped: each worker holds ~600 MB
 # of the cleaners' imports and caches, and beside them the reduce over every shard's line
 # counts took a million-document run's tree to 1.93-1.96 GB (1.52 GB alone); the cluster
-# step holds ~600 bytes a document. Below, a fresh process's few seconds of start-up are not worth it. With
-# one worker (and on Dask) they run where the others do.
+# step holds ~600 bytes a document. Below, a fresh process's few seconds of start-up are
+# not worth it. With one worker (and on Dask) they run where the others do.
 ALONE_FROM_DOCS = 200_000
 
 
