@@ -219,11 +219,21 @@ def test_an_input_with_no_documents_gives_an_empty_output(tmp_path):
 
 
 def test_the_corpus_wide_steps_in_a_process_of_their_own_decide_the_same(tmp_path, monkeypatch):
+    import random
+
     import flows.clean_corpus as module
+    from tests.synthetic import article
 
     inputs = tmp_path / "in"
     shutil.copytree(SEEDS, inputs)
     (inputs / "copy.txt").write_text(edited_copy((SEEDS / f"{ORIGINAL}.txt").read_text()))
+    rng = random.Random(7)  # and one site's footer on all of its pages, for the chrome reduces
+    footer = "The Daily Planet is published every morning by Planet Media Group in Springfield."
+    pages = [
+        {"id": f"planet{i}", "site": "planet.example", "text": f"{article(rng)}\n{footer}"}
+        for i in range(12)
+    ]
+    (inputs / "pages.jsonl").write_text("\n".join(json.dumps(r) for r in pages) + "\n")
     run_alone, alone_runs = module.workers.run_alone, []
 
     def spied(fn, *args):
@@ -242,3 +252,9 @@ def test_the_corpus_wide_steps_in_a_process_of_their_own_decide_the_same(tmp_pat
     assert alone_runs == ["frequent_lines", "chrome", "cluster"]  # the second run only
     assert tables[0] == tables[1]
     assert len(tables[0][1]) == 1  # the edited copy, found by either
+    chrome = [
+        row
+        for row in tables[0][0]
+        if {"rule": "chrome", "removed": footer, "replacement": None} in row["changes"]
+    ]
+    assert len(chrome) == 12  # the footer, found by either
