@@ -27,7 +27,15 @@ from prefect.runtime import flow_run
 from cleaners.config import Config
 from flows import progress, workers
 from flows.dedup_index import INDEX, check_index
-from flows.io import OUTPUT_SCHEMA, Shard, find_input_files, plan_shards, scan_inputs, write_table
+from flows.io import (
+    OUTPUT_SCHEMA,
+    Shard,
+    count_rows,
+    find_input_files,
+    plan_shards,
+    scan_inputs,
+    write_table,
+)
 from flows.output import (
     STAGING,
     check_output_dir,
@@ -86,12 +94,10 @@ def site_lines(shards: list[Shard], config: Config, work: str, alone: bool) -> s
 
 
 @task(name="count-chrome", task_run_name="count-chrome-{shard.name}", cache_policy=NO_CACHE)
-def count_chrome(
-    shard: Shard, cleaned: str, frequent: str | None, config: Config, work: str
-) -> None:
+def count_chrome(shard: Shard, cleaned: str, frequent: str, config: Config, work: str) -> None:
     """A shard's documents' articles and the frequent lines each has."""
     out = Path(work) / "chrome-articles" / f"part-{shard.name}.parquet"
-    if frequent and not out.exists():
+    if not out.exists():
         workers.run(stages.count_chrome, cleaned, frequent, config, str(out))
     progress.current().advance(shard.size)
 
@@ -123,16 +129,20 @@ def _chrome_reduce(
 ) -> str | None:
     """A corpus-wide step of the chrome stage: every shard's file in `parts` into the file
     `name` (kept from an interrupted run); `alone`: in a process of its own, the workers
-    stopped. None when chrome is off."""
+    stopped. None when chrome is off or the step found no line: the steps after it then
+    have nothing to count or strip, and are not run."""
     if not config.chrome.enabled:
         return None
     out = Path(work) / name
-    if not out.exists():
+    if out.exists():
+        rows = count_rows([out])
+    else:
         paths = [str(Path(work) / parts / f"part-{s.name}.parquet") for s in shards]
         run = workers.run_alone if alone else workers.run
-        get_run_logger().info(found, run(stage, paths, config, str(out)))
+        rows = run(stage, paths, config, str(out))
+        get_run_logger().info(found, rows)
     progress.current().advance(1)
-    return str(out)
+    return str(out) if rows else None
 
 
 @task(name="signatures", task_run_name="signatures-{shard.name}", cache_policy=NO_CACHE)
@@ -232,12 +242,14 @@ def clean_corpus(
         alone = n_workers > 1 and total >= ALONE_FROM_DOCS  # not on Dask (1 here)
         stage("site-lines", 1, "step")
         frequent = site_lines(shards, cfg, work, alone)
-        stage("count-chrome", total)
-        _results(
-            count_chrome.map(shards, cleaned, unmapped(frequent), unmapped(cfg), unmapped(work))
-        )
-        stage("chrome", 1, "step")
-        chrome_lines = chrome(shards, cfg, work, alone)
+        chrome_lines = None
+        if frequent:  # else no site has a line on several of its pages: no chrome to find
+            stage("count-chrome", total)
+            _results(
+                count_chrome.map(shards, cleaned, unmapped(frequent), unmapped(cfg), unmapped(work))
+            )
+            stage("chrome", 1, "step")
+            chrome_lines = chrome(shards, cfg, work, alone)
         stage("signatures", total)
         signed = _results(
             signatures.map(shards, cleaned, unmapped(chrome_lines), unmapped(cfg), unmapped(work))

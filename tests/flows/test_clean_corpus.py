@@ -258,3 +258,56 @@ def test_the_corpus_wide_steps_in_a_process_of_their_own_decide_the_same(tmp_pat
         if {"rule": "chrome", "removed": footer, "replacement": None} in row["changes"]
     ]
     assert len(chrome) == 12  # the footer, found by either
+
+
+def test_the_chrome_steps_after_one_that_found_nothing_are_not_run(tmp_path, monkeypatch):
+    """No site with a line on several of its pages: nothing to count, no chrome to strip (the
+    HTML and .txt pages of a folder have no site at all). A line on three pages of a site is a
+    candidate, counted, but no chrome (eight articles make chrome): nothing to strip. Either
+    way the output is the output of a run with chrome off."""
+    import random
+
+    import flows.clean_corpus as module
+    from tests.synthetic import article
+
+    rng = random.Random(3)
+    footer = "The Morning Courier is printed in Riverside and delivered before seven each day."
+    runs, run = [], module.workers.run
+
+    def spied(fn, *args):
+        runs.append(fn.name)
+        return run(fn, *args)
+
+    monkeypatch.setattr(module.workers, "run", spied)
+    for name, pages in (
+        ("no-candidates", [article(rng) for _ in range(4)]),
+        ("no-chrome", [f"{article(rng)}\n{footer}" for _ in range(3)]),
+    ):
+        inputs = tmp_path / name
+        shutil.copytree(SEEDS, inputs)
+        records = [
+            {"id": f"{name}{i}", "site": "courier.example", "text": text}
+            for i, text in enumerate(pages)
+        ]
+        (inputs / "pages.jsonl").write_text("\n".join(json.dumps(r) for r in records) + "\n")
+        tables = []
+        for enabled in (True, False):
+            runs.clear()
+            out = tmp_path / f"{name}-{enabled}"
+            summary = clean_corpus(
+                inputs=[str(inputs)], out=str(out), config={"chrome": {"enabled": enabled}}
+            )
+            tables.append((read(out / "corpus"), read(out / "rejected")))
+            if enabled:
+                ran = set(runs)
+                stages_timed = set(summary["seconds"])
+        assert tables[0] == tables[1]
+        assert "frequent_lines" in ran and "strip_chrome" not in ran
+        if name == "no-candidates":
+            assert not {"count_chrome", "chrome"} & ran
+            assert not {"count-chrome", "chrome"} & stages_timed
+        else:
+            assert {"count_chrome", "chrome"} <= ran
+            assert {"count-chrome", "chrome"} <= stages_timed
+            texts = [row["text"] for row in tables[0][0] if row["doc_id"].startswith(name)]
+            assert len(texts) == 3 and all(footer in text for text in texts)
