@@ -311,3 +311,28 @@ def test_the_chrome_steps_after_one_that_found_nothing_are_not_run(tmp_path, mon
             assert {"count-chrome", "chrome"} <= stages_timed
             texts = [row["text"] for row in tables[0][0] if row["doc_id"].startswith(name)]
             assert len(texts) == 3 and all(footer in text for text in texts)
+
+
+def test_a_resumed_run_skips_the_chrome_steps_its_kept_reduce_found_nothing_for(tmp_path):
+    """An interrupted run's kept site-lines file decides as the reduce did: no rows, no chrome
+    steps after it (its row count read from the file, the reduce not run again)."""
+    import pyarrow as pa
+
+    from cleaners.chrome import FREQUENCY_SCHEMA
+    from cleaners.config import Config
+    from flows.clean_corpus import _chrome_reduce
+    from flows.io import write_table
+
+    kept = tmp_path / "site-lines.parquet"
+
+    def resumed() -> str | None:
+        never = None  # the reduce is not run again: calling it would fail
+        return _chrome_reduce(
+            never, "line-frequency", kept.name, [], Config.load(), str(tmp_path), "", False
+        )
+
+    write_table(FREQUENCY_SCHEMA.empty_table(), kept)
+    assert resumed() is None
+    one = {"site": ["a.example"], "line_hash": [7], "docs": [3]}
+    write_table(pa.table(one, FREQUENCY_SCHEMA), kept)
+    assert resumed() == str(kept)
