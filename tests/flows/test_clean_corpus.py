@@ -1,14 +1,20 @@
 """End to end: the real flow under Prefect's test harness, real Parquet files on disk."""
 
 import json
+import random
 import shutil
 
+import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from flows.clean_corpus import clean_corpus
-from flows.io import OUTPUT_SCHEMA
+import flows.clean_corpus as module
+from cleaners.chrome import FREQUENCY_SCHEMA
+from cleaners.config import Config
+from flows.clean_corpus import _chrome_reduce, clean_corpus
+from flows.io import OUTPUT_SCHEMA, write_table
 from tests.conftest import SEEDS
+from tests.synthetic import article
 
 pytestmark = pytest.mark.usefixtures("prefect_harness")
 
@@ -160,10 +166,6 @@ def test_a_second_run_into_the_same_output_is_refused_at_once(tmp_path):
 def test_site_chrome_is_removed_across_a_sites_pages(tmp_path):
     """A prose-like footer on every page of one site is chrome; the same kind of line on one
     page of another site, and the articles' own lines, stay."""
-    import random
-
-    from tests.synthetic import article
-
     rng = random.Random(7)
     footer = "The Daily Planet is published every morning by Planet Media Group in Springfield."
     own = "The Evening Star thanks its readers for their letters and their support this year."
@@ -191,8 +193,6 @@ def test_site_chrome_is_removed_across_a_sites_pages(tmp_path):
 
 
 def test_seeds_as_a_parquet_file_are_cleaned_like_the_txt_files(output, tmp_path):
-    import pyarrow as pa
-
     out, _ = output
     by_txt = {row["doc_id"]: row["text"] for row in read(out / "corpus") + read(out / "rejected")}
     ids = SEED_IDS
@@ -219,11 +219,6 @@ def test_an_input_with_no_documents_gives_an_empty_output(tmp_path):
 
 
 def test_the_corpus_wide_steps_in_a_process_of_their_own_decide_the_same(tmp_path, monkeypatch):
-    import random
-
-    import flows.clean_corpus as module
-    from tests.synthetic import article
-
     inputs = tmp_path / "in"
     shutil.copytree(SEEDS, inputs)
     (inputs / "copy.txt").write_text(edited_copy((SEEDS / f"{ORIGINAL}.txt").read_text()))
@@ -265,11 +260,6 @@ def test_the_chrome_steps_after_one_that_found_nothing_are_not_run(tmp_path, mon
     HTML and .txt pages of a folder have no site at all). A line on three pages of a site is a
     candidate, counted, but no chrome (eight articles make chrome): nothing to strip. Either
     way the output is the output of a run with chrome off."""
-    import random
-
-    import flows.clean_corpus as module
-    from tests.synthetic import article
-
     rng = random.Random(3)
     footer = "The Morning Courier is printed in Riverside and delivered before seven each day."
     runs, run = [], module.workers.run
@@ -316,13 +306,6 @@ def test_the_chrome_steps_after_one_that_found_nothing_are_not_run(tmp_path, mon
 def test_a_resumed_run_skips_the_chrome_steps_its_kept_reduce_found_nothing_for(tmp_path):
     """An interrupted run's kept site-lines file decides as the reduce did: no rows, no chrome
     steps after it (its row count read from the file, the reduce not run again)."""
-    import pyarrow as pa
-
-    from cleaners.chrome import FREQUENCY_SCHEMA
-    from cleaners.config import Config
-    from flows.clean_corpus import _chrome_reduce
-    from flows.io import write_table
-
     kept = tmp_path / "site-lines.parquet"
 
     def resumed() -> str | None:
