@@ -196,10 +196,17 @@ def reads_as_prose(line: str, config: LayoutConfig) -> bool:
 
 class _Stoplists(NamedTuple):
     lists: tuple[frozenset[str], ...]  # jusText's stoplists, by language
-    # every stopword of any language -> the languages it is a stopword of, one byte each
-    # (jusText has some 100): a line's hits are a join of its words' bytes, a page's a join
-    # of its lines', counted in one step
-    languages: dict[str, bytes]
+    # every stopword of any language -> the number (1, 2, ...) of its set of languages, as two
+    # bytes: words that are stopwords of the same languages share one (jusText's 154,000
+    # words make some 2,400 sets). A line's hits are a join of its words' numbers, a page's a
+    # join of its lines': an eighth of the bytes of one byte per language hit (English
+    # function words are stopwords of 20 languages and more), one bytes object per set
+    classes: dict[str, bytes]
+    starts: np.ndarray  # the languages of set c: members[starts[c]:starts[c + 1]], ascending
+    members: np.ndarray
+
+
+_HIT = np.dtype("<u2")  # a hit, a set's number
 
 
 @cache
@@ -208,25 +215,41 @@ def _stoplists() -> _Stoplists:
 
     names = sorted(justext.get_stoplists())
     lists = tuple(frozenset(w.lower() for w in justext.get_stoplist(name)) for name in names)
-    by_word: dict[str, bytes] = {}
-    known = by_word.get
-    for i, stoplist in enumerate(lists):  # 178,000 words: one step each, no bytearray
-        language = bytes((i,))
+    languages_of: dict[str, list[int]] = {}
+    for i, stoplist in enumerate(lists):
         for word in stoplist:
-            by_word[word] = known(word, b"") + language
-    return _Stoplists(lists, by_word)
+            languages_of.setdefault(word, []).append(i)
+    numbers: dict[tuple[int, ...], int] = {}
+    as_hit: dict[int, bytes] = {}
+    classes: dict[str, bytes] = {}
+    for word, languages in languages_of.items():
+        key = tuple(languages)  # ascending: the lists are read in order
+        number = numbers.get(key)
+        if number is None:
+            number = numbers[key] = len(numbers) + 1
+            as_hit[number] = np.array(number, _HIT).tobytes()
+        classes[word] = as_hit[number]
+    if len(numbers) > np.iinfo(_HIT).max:
+        raise ValueError(f"{len(numbers)} sets of languages do not fit a hit ({_HIT})")
+    sizes = np.zeros(len(numbers) + 2, np.int64)
+    for key, number in numbers.items():
+        sizes[number + 1] = len(key)
+    members = np.fromiter(
+        (language for key in numbers for language in key), np.int64, int(sizes.sum())
+    )
+    return _Stoplists(lists, classes, np.cumsum(sizes), members)
 
 
 class LineStopwords(NamedTuple):
     """A line's stopwords, for page_stopwords (memoised by the caller)."""
 
     tokens: int  # words in the line
-    hits: bytes  # the languages of each of its words that is a stopword, in order
+    hits: bytes  # the set of languages of each of its words that is a stopword, in order
 
 
 def _line_stopwords(line: str, stop: _Stoplists) -> LineStopwords:
     tokens = lower_words(line)
-    return LineStopwords(len(tokens), b"".join(filter(None, map(stop.languages.get, tokens))))
+    return LineStopwords(len(tokens), b"".join(filter(None, map(stop.classes.get, tokens))))
 
 
 def page_stopwords(
@@ -248,24 +271,40 @@ def page_stopwords(
         found.append(known.hits)
         if seen >= _STOPLIST_SAMPLE:
             break
-    hits = np.frombuffer(b"".join(found), np.uint8)  # every hit, in token order
+    hits = np.frombuffer(b"".join(found), _HIT)  # every word that is a hit, in order
     if not len(hits):
         return frozenset()
-    return stop.lists[most_hit(hits, len(stop.lists))]
+    return stop.lists[most_hit(hits, stop.starts, stop.members, len(stop.lists))]
 
 
 @njit(cache=True, nogil=True)
-def most_hit(hits: np.ndarray, languages: int) -> int:
-    """The language with the most hits, on a tie the one hit first (-1 without hits). One
-    compiled pass over a page's hits (some 16 KB): a quarter of np.bincount's time, which
-    first copies them to 64-bit integers."""
+def most_hit(hits: np.ndarray, starts: np.ndarray, members: np.ndarray, languages: int) -> int:
+    """The language with the most hits, on a tie the one hit first (-1 without hits); a hit
+    is a word's set of languages (`starts`, `members`: see _Stoplists), so one word may be
+    the first hit of several languages: the first of them in order wins, as if each language
+    of a word were a hit of its own, one after the other. Compiled: the page's hits (some
+    500) are counted by set, then each set that occurs (some 100) adds its count to its
+    languages; np.bincount would copy them to 64-bit integers first, and knows no first hit."""
+    per_set = np.zeros(len(starts) - 1, np.int64)
+    set_first = np.empty(len(starts) - 1, np.int64)
+    seen = np.empty(len(hits), np.int64)  # the sets that occur, in the order of their first hit
+    distinct = 0
+    for i in range(len(hits)):
+        number = hits[i]
+        if per_set[number] == 0:
+            set_first[number] = i
+            seen[distinct] = number
+            distinct += 1
+        per_set[number] += 1
     counts = np.zeros(languages, np.int64)
     first = np.zeros(languages, np.int64)
-    for i in range(len(hits)):
-        language = hits[i]
-        if counts[language] == 0:
-            first[language] = i
-        counts[language] += 1
+    for j in range(distinct):  # a language's first set here holds its first hit
+        number = seen[j]
+        for k in range(starts[number], starts[number + 1]):
+            language = members[k]
+            if counts[language] == 0:
+                first[language] = set_first[number]
+            counts[language] += per_set[number]
     best = -1
     for language in range(languages):
         n = counts[language]

@@ -112,16 +112,39 @@ def test_page_stopwords_from_hit_counts_gives_the_plain_path_answer(lines):
     assert lf.page_stopwords(lines, {}) == plain_page_stopwords(lines)
 
 
+# sets of languages (a word's), numbered from 1 as _stoplists numbers them: some overlap
+LANGUAGE_SETS = st.lists(
+    st.lists(st.integers(0, 5), min_size=1, max_size=4, unique=True).map(sorted),
+    min_size=1,
+    max_size=6,
+)
+
+
 @settings(max_examples=1000, deadline=None)
-@given(st.lists(st.integers(0, 5), max_size=60))
-def test_most_hit_counts_every_hit_and_breaks_ties_by_the_first(languages):
+@given(LANGUAGE_SETS, st.data())
+def test_most_hit_counts_every_hit_and_breaks_ties_by_the_first(sets, data):
     """The compiled count: the language with the most hits, on a tie the one that comes
-    first in the hits (a small alphabet: ties are common)."""
+    first when each language of each word is a hit of its own, in order (a small alphabet:
+    ties are common, and one word is often the first hit of several languages)."""
+    words = data.draw(st.lists(st.integers(1, len(sets)), max_size=60))
+    languages = [language for number in words for language in sets[number - 1]]
     counts = Counter(languages)
     most = max(counts.values(), default=0)
     tied = [lang for lang, n in counts.items() if n == most]
     expected = min(tied, key=languages.index) if languages else -1
-    assert lf.most_hit(np.array(languages, dtype=np.uint8), 6) == expected
+    starts = np.cumsum([0, 0, *map(len, sets)])
+    members = np.array([language for key in sets for language in key], dtype=np.int64)
+    hits = np.array(words, dtype=np.uint16)
+    assert lf.most_hit(hits, starts, members, 6) == expected
+
+
+def test_stopword_sets_give_each_word_its_languages():
+    """A word's number names exactly the stoplists it is in."""
+    stop = lf._stoplists()
+    for word in ["the", "de", "a", "die", "och", "и", "的", "zzq"]:
+        number = int(np.frombuffer(stop.classes.get(word, b"\0\0"), lf._HIT)[0])
+        languages = stop.members[stop.starts[number] : stop.starts[number + 1]]
+        assert list(languages) == [i for i, s in enumerate(jus_text_stoplists()) if word in s]
 
 
 def test_page_stopwords_stops_after_the_sample():
