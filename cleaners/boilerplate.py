@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 
 from cleaners.config import BoilerplateConfig, Config
@@ -245,15 +245,10 @@ class BoilerplateStripper:
             return False
         if _function_share(lowered, FUNCTION_WORDS) > cfg.max_function_word_ratio:
             return False
-        others = [other for j, other in enumerate(lines) if j not in doomed]
-        # the words of every other line, in one C-level union (the same set a comprehension
-        # builds word by word); before the page's stopwords, which cost more to find
-        vocabulary = set().union(
-            *[lower_words(other) for j, other in enumerate(lines) if j != i and j not in doomed]
-        )
-        overlap = sum(t in vocabulary for t in lowered) / len(lowered)
-        if overlap < cfg.min_vocabulary_overlap:
+        # before the page's stopwords, which cost more to find
+        if vocabulary_overlap(lines, i, doomed) < cfg.min_vocabulary_overlap:
             return False
+        others = [other for j, other in enumerate(lines) if j not in doomed]
         stopwords = page_stopwords(others, memos.stopwords)
         return _function_share(lowered, stopwords) <= cfg.max_function_word_ratio
 
@@ -306,6 +301,20 @@ def _phrase_regex(phrases: Iterable[str], sep: str = r"[\s\W_]*") -> re.Pattern[
         return None
     body = "|".join(re.escape(a) for a in alternatives)
     return re.compile(rf"{sep}(?:(?:{body}){sep})+")
+
+
+def vocabulary_overlap(lines: Sequence[str], i: int, doomed: Collection[int]) -> float:
+    """The share of line i's words (counted with repeats) that some other line not `doomed`
+    uses. Its words are crossed off line by line (C-level set operations, no set of the
+    page's words) until none is left."""
+    lowered = lower_words(lines[i])
+    unused = set(lowered)
+    for j, other in enumerate(lines):
+        if j != i and j not in doomed:
+            unused.difference_update(lower_words(other))
+            if not unused:
+                break
+    return sum(t not in unused for t in lowered) / len(lowered)
 
 
 def _function_share(tokens: Sequence[str], function_words: frozenset[str]) -> float:

@@ -2,7 +2,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cleaners.boilerplate import BoilerplateStripper, normalise_line
+from cleaners.boilerplate import BoilerplateStripper, normalise_line, vocabulary_overlap
 from cleaners.config import Config
 from cleaners.line_features import words
 
@@ -129,6 +129,42 @@ def test_tag_spam_only_at_the_end():
     tags = "geneva ceasefire talks delegations Friday officials negotiators pause Monday"
     text = "\n".join([*ARTICLE[:3], tags, *ARTICLE[3:]])
     assert strip(text).text == text
+
+
+def plain_vocabulary_overlap(lines, i, doomed):
+    """The share of line i's words that another line not doomed uses, from the set of all
+    their words (as tag spam's overlap was first written)."""
+    lowered = [w.lower() for w in words(lines[i])]
+    vocabulary = {
+        w.lower()
+        for j, other in enumerate(lines)
+        if j != i and j not in doomed
+        for w in words(other)
+    }
+    return sum(t in vocabulary for t in lowered) / len(lowered)
+
+
+# Keyword lines and article lines over a few words, so that a line's words are often all,
+# some or none of the other lines' (the overlap's threshold is 0.6)
+KEYWORDS = st.lists(
+    st.sampled_from("geneva talks ceasefire Friday pause delegations zzq qwerty".split()),
+    min_size=6,
+    max_size=10,
+).map(" ".join)
+OTHER_LINES = st.lists(
+    st.one_of(KEYWORDS, st.sampled_from(ARTICLE), st.just("")), min_size=0, max_size=8
+)
+
+
+@settings(max_examples=1000, deadline=None)
+@given(OTHER_LINES, KEYWORDS, st.sets(st.integers(0, 7)))
+def test_vocabulary_overlap_crossed_off_line_by_line_is_the_vocabularys(others, last, doomed):
+    """Tag spam's share of the last line's words that the other lines use: what the set of
+    every other line's words gives (line i itself and doomed lines do not count)."""
+    lines = [*others, last]
+    for i in {len(lines) - 1, 0} - {j for j, line in enumerate(lines) if not words(line)}:
+        expected = plain_vocabulary_overlap(lines, i, doomed)
+        assert vocabulary_overlap(lines, i, doomed) == expected
 
 
 def test_title_and_subtitle_are_content():
