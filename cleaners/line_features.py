@@ -199,8 +199,8 @@ class _Stoplists(NamedTuple):
     # every stopword of any language -> the number (1, 2, ...) of its set of languages, as two
     # bytes: words that are stopwords of the same languages share one (jusText's 154,000
     # words make some 2,400 sets). A line's hits are a join of its words' numbers, a page's a
-    # join of its lines': an eighth of the bytes of one byte per language hit (English
-    # function words are stopwords of 20 languages and more), one bytes object per set
+    # join of its lines': a 13th of the bytes of one byte per language hit (English
+    # function words are stopwords of many: "the" of 79 lists), one bytes object per set
     classes: dict[str, bytes]
     starts: np.ndarray  # the languages of set c: members[starts[c]:starts[c + 1]], ascending
     members: np.ndarray
@@ -219,24 +219,16 @@ def _stoplists() -> _Stoplists:
     for i, stoplist in enumerate(lists):
         for word in stoplist:
             languages_of.setdefault(word, []).append(i)
-    numbers: dict[tuple[int, ...], int] = {}
-    as_hit: dict[int, bytes] = {}
+    hits: dict[tuple[int, ...], bytes] = {}  # a set of languages -> its number, numbered 1, 2...
     classes: dict[str, bytes] = {}
     for word, languages in languages_of.items():
         key = tuple(languages)  # ascending: the lists are read in order
-        number = numbers.get(key)
-        if number is None:
-            number = numbers[key] = len(numbers) + 1
-            as_hit[number] = np.array(number, _HIT).tobytes()
-        classes[word] = as_hit[number]
-    if len(numbers) > np.iinfo(_HIT).max:
-        raise ValueError(f"{len(numbers)} sets of languages do not fit a hit ({_HIT})")
-    sizes = np.zeros(len(numbers) + 2, np.int64)
-    for key, number in numbers.items():
-        sizes[number + 1] = len(key)
-    members = np.fromiter(
-        (language for key in numbers for language in key), np.int64, int(sizes.sum())
-    )
+        hit = hits.get(key)
+        if hit is None:  # (numpy raises past a hit's 65,535 sets)
+            hit = hits[key] = np.array(len(hits) + 1, _HIT).tobytes()
+        classes[word] = hit
+    sizes = [0, 0, *map(len, hits)]  # set 0 is no set
+    members = np.fromiter((language for key in hits for language in key), np.int64, sum(sizes))
     return _Stoplists(lists, classes, np.cumsum(sizes), members)
 
 
