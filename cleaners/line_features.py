@@ -274,9 +274,10 @@ def most_hit(hits: np.ndarray, starts: np.ndarray, members: np.ndarray, language
     """The language with the most hits, on a tie the one hit first (-1 without hits); a hit
     is a word's set of languages (`starts`, `members`: see _Stoplists), so one word may be
     the first hit of several languages: the first of them in order wins, as if each language
-    of a word were a hit of its own, one after the other. Compiled: the page's hits (some
-    500) are counted by set, then each set that occurs (some 100) adds its count to its
-    languages; np.bincount would copy them to 64-bit integers first, and knows no first hit."""
+    of a word were a hit of its own, one after the other. Compiled: the page's hits (a
+    median of 600 on generated news) are counted by set, then each set that occurs (a median
+    of 116) adds its count to its languages; np.bincount would copy them to 64-bit integers
+    first, and knows no first hit."""
     per_set = np.zeros(len(starts) - 1, np.int64)
     set_first = np.empty(len(starts) - 1, np.int64)
     seen = np.empty(len(hits), np.int64)  # the sets that occur, in the order of their first hit
