@@ -278,7 +278,7 @@ class BoilerplateStripper:
         return out
 
 
-_MEMO_LINES = 100_000  # entries (some 40 MB a worker) before the memos start again
+_MEMO_LINES = 50_000  # lines remembered (some 20 MB) before the memos start again
 
 
 @dataclass
