@@ -12,7 +12,6 @@ import re
 from bisect import bisect_left
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import TypeVar
 
 from cleaners.config import BoilerplateConfig, Config
 from cleaners.document import Change, Cleaned
@@ -25,8 +24,6 @@ from cleaners.line_features import (
     words,
 )
 from cleaners.rule_lists import AnyOf
-
-T = TypeVar("T")
 
 _APOSTROPHES = {"\u2019": "'", "\u2018": "'", "\u02bc": "'", "\u00a0": " "}
 _SENTENCE_END = re.compile(r"[.!?…:;\"”»)]\s*$")
@@ -87,9 +84,8 @@ class BoilerplateStripper:
         changes: list[Change] = []
         lines = text.split("\n")
         if self._memos.size() > _MEMO_LINES:
-            self._memos = self._memos.restarted()
+            self._memos = _LineMemos()
         memos = self._memos
-        memos.reused.update(filter(memos.line_rules.__contains__, lines))  # met on a page before
         while True:
             kept = self._strip_once(lines, title, changes, layout, memos)
             if len(kept) == len(lines):
@@ -285,10 +281,7 @@ _MEMO_LINES = 50_000  # lines remembered (some 20 MB) before the memos start aga
 class _LineMemos:
     """What the rules learnt of a line, by its content alone: the same line gets the same
     answers on every page (of one language), so they serve the next pass over the page and
-    later pages too, where a site's chrome lines come back. Output is as without them.
-
-    When full they start again with only the lines met on more than one page (`reused`): a
-    site's chrome and the lines of a page's copies, the lines most likely to come back."""
+    later pages too, where a site's chrome lines come back. Output is as without them."""
 
     line_rules: dict[str, tuple[str, str | None]] = field(default_factory=dict)  # norm, rule
     prose: dict[str, bool] = field(default_factory=dict)
@@ -296,29 +289,9 @@ class _LineMemos:
     prompt: dict[str, bool] = field(default_factory=dict)  # a newsletter prompt, by its words
     stopwords: dict[str, LineStopwords] = field(default_factory=dict)
     scores: dict[frozenset[str], dict[str, float]] = field(default_factory=dict)  # per language
-    reused: set[str] = field(default_factory=set)  # lines known when a later page came
 
     def size(self) -> int:
         return len(self.line_rules) + sum(len(s) for s in self.scores.values())
-
-    def restarted(self) -> _LineMemos:
-        """New memos that keep what these know of the reused lines, unless those alone would
-        fill a quarter of them (then nothing: the memos would fill again too soon)."""
-        reused = self.reused
-        if len(reused) > _MEMO_LINES // 8:  # a line has some two entries (rules, score)
-            return _LineMemos()
-
-        def kept(memo: dict[str, T]) -> dict[str, T]:
-            return {line: memo[line] for line in reused if line in memo}
-
-        return _LineMemos(
-            line_rules=kept(self.line_rules),
-            prose=kept(self.prose),
-            footer=kept(self.footer),
-            prompt=kept(self.prompt),
-            stopwords=kept(self.stopwords),
-            scores={language: kept(memo) for language, memo in self.scores.items()},
-        )
 
 
 def _phrase_regex(phrases: Iterable[str], sep: str = r"[\s\W_]*") -> re.Pattern[str] | None:

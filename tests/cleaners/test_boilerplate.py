@@ -270,44 +270,6 @@ def test_line_memos_that_start_again_change_no_output(generated_site_corpus, mon
     assert shared == fresh
 
 
-def test_line_memos_that_start_again_keep_the_lines_met_on_an_earlier_page(monkeypatch):
-    import cleaners.boilerplate
-
-    monkeypatch.setattr(cleaners.boilerplate, "_MEMO_LINES", 40)  # full after two pages
-    chrome = "Subscribe to our newsletter for the latest stories"
-    pages = [
-        "\n".join(
-            [chrome, *(f"Page {p} says a thing in line {k}, as prose does." for k in range(12))]
-        )
-        for p in range(3)
-    ]
-    stripper = BoilerplateStripper(Config.load().boilerplate)
-    stripper(pages[0])
-    stripper(pages[1])  # the chrome line is met again here, the other lines are new
-    assert stripper._memos.size() > 40  # full: the next page starts them again
-    worked_out = []  # the lines whose rules are worked out, not remembered
-    line_rule = stripper._line_rule
-    monkeypatch.setattr(
-        stripper, "_line_rule", lambda norm: worked_out.append(norm) or line_rule(norm)
-    )
-    stripper(pages[2])
-    assert normalise_line(chrome) not in worked_out
-    assert len(worked_out) == 12  # the page's other lines
-    assert not any(line in stripper._memos.line_rules for line in pages[1].split("\n")[1:])
-
-
-def test_line_memos_that_start_again_with_reused_lines_change_no_output(
-    generated_site_corpus, monkeypatch
-):
-    import cleaners.boilerplate
-
-    # a restart keeps a site's chrome lines (up to some 60 lines) before the next page
-    monkeypatch.setattr(cleaners.boilerplate, "_MEMO_LINES", 500)
-    texts = [d["text"] for d in generated_site_corpus[0][:80]]
-    fresh, shared = fresh_and_shared(texts)
-    assert shared == fresh
-
-
 GERMAN_ARTICLE = [
     "Gespräche in Genf",
     "Die Delegationen sind am Montag in Genf eingetroffen, um die Gespräche über den Austausch "
