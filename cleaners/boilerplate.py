@@ -17,10 +17,11 @@ from cleaners.config import BoilerplateConfig, Config
 from cleaners.document import Change, Cleaned
 from cleaners.layout import layout_rules
 from cleaners.line_features import (
-    LineStopwords,
     line_scores,
     lower_words,
     page_stopwords,
+    prime_line_facts,
+    word_count,
     words,
 )
 from cleaners.rule_lists import AnyOf
@@ -83,6 +84,7 @@ class BoilerplateStripper:
         layout an extractor already judged (trafilatura on HTML)."""
         changes: list[Change] = []
         lines = text.split("\n")
+        prime_line_facts(lines)  # the new lines' words, all at once
         if self._memos.size() > _MEMO_LINES:
             self._memos = _LineMemos()
         memos = self._memos
@@ -127,7 +129,7 @@ class BoilerplateStripper:
         if layout and self.config.layout.enabled:
             rows = [i for i in range(len(lines)) if i not in doomed]
             candidates = [lines[i] for i in rows]
-            stopwords = page_stopwords(candidates, memos.stopwords)
+            stopwords = page_stopwords(candidates)
             scores = memos.scores.setdefault(stopwords, {})
             # a heading a phrase rule removed still opens the footer: at the next line kept
             opens = [i for i, line in enumerate(lines) if self._opens_footer(line, memos)]
@@ -160,13 +162,13 @@ class BoilerplateStripper:
         """An image caption ending with its credit ("The minister in Berlin. © dpa"), or a
         credit line ("Photograph by Jane Doe"): short, with a caption pattern. Without
         `facts` (no layout rules to use them) the patterns go first, and only a line they
-        match has its words counted (lower_words would work out all of its facts)."""
-        line = line.strip()
+        match has its words counted (line_facts would work out all of its facts)."""
         if not facts:
+            line = line.strip()
             return self._captions.search(line) and len(words(line)) <= self.config.caption_max_words
-        if len(lower_words(line)) > self.config.caption_max_words:
+        if word_count(line) > self.config.caption_max_words:
             return False
-        return self._captions.search(line)
+        return self._captions.search(line.strip())
 
     def _is_notice(self, norm: str) -> bool:
         """A site notice written as a sentence: a licence ("The texts of this site are under a
@@ -189,13 +191,13 @@ class BoilerplateStripper:
             return []
         candidates = [lines[i] for i in rows]
         layout = self.config.layout
-        stopwords = page_stopwords(candidates, memos.stopwords)
+        stopwords = page_stopwords(candidates)
         scores = line_scores(candidates, layout, stopwords, memos.scores.setdefault(stopwords, {}))
         paragraph = self.config.prompt_paragraph_score
         out = []
         for k in found:
             inside = 0 < k < len(rows) - 1 and min(scores[k - 1], scores[k + 1]) >= paragraph
-            if inside and len(lower_words(candidates[k])) >= layout.prose_words:
+            if inside and word_count(candidates[k]) >= layout.prose_words:
                 continue
             out.append(rows[k])
         return out
@@ -204,7 +206,7 @@ class BoilerplateStripper:
         known = memos.prompt.get(line)
         if known is None:
             norm = self._norm_and_rule(line, memos)[0]
-            known = len(lower_words(line)) <= self.config.prompt_max_words and (
+            known = word_count(line) <= self.config.prompt_max_words and (
                 self._prompts.search(norm)
             )
             memos.prompt[line] = known
@@ -237,10 +239,10 @@ class BoilerplateStripper:
         `set level=normal` is the article's), (almost) no function words of English nor of
         the page's language, and mostly words the article already uses."""
         line = lines[i].strip()
-        lowered = lower_words(lines[i])
         cfg = self.config.tag_spam
-        if len(lowered) < cfg.min_words or _SENTENCE_END.search(line):
+        if word_count(lines[i]) < cfg.min_words or _SENTENCE_END.search(line):
             return False
+        lowered = lower_words(lines[i])
         if any(mark in line for mark in cfg.code_marks):
             return False
         if _function_share(lowered, FUNCTION_WORDS) > cfg.max_function_word_ratio:
@@ -249,7 +251,7 @@ class BoilerplateStripper:
         if vocabulary_overlap(lines, i, doomed) < cfg.min_vocabulary_overlap:
             return False
         others = [other for j, other in enumerate(lines) if j not in doomed]
-        stopwords = page_stopwords(others, memos.stopwords)
+        stopwords = page_stopwords(others)
         return _function_share(lowered, stopwords) <= cfg.max_function_word_ratio
 
     def _squeeze_blank_lines(self, lines: list[str], changes: list[Change]) -> list[str]:
@@ -287,7 +289,6 @@ class _LineMemos:
     prose: dict[str, bool] = field(default_factory=dict)
     footer: dict[str, bool] = field(default_factory=dict)  # opens the page's footer
     prompt: dict[str, bool] = field(default_factory=dict)  # a newsletter prompt, by its words
-    stopwords: dict[str, LineStopwords] = field(default_factory=dict)
     scores: dict[frozenset[str], dict[str, float]] = field(default_factory=dict)  # per language
 
     def size(self) -> int:
@@ -341,7 +342,10 @@ def _slug_lines(lines: list[str], title: str | None, min_parts: int) -> Iterable
     others = [line for i, line in enumerate(lines) if i not in slugs and line.strip()]
     if title:
         others.append(title)
-    headings = [lower_words(line) for line in others]
+    # a heading of more than twice a slug's words is no heading of it (_is_slug_of): those
+    # are counted, not tokenised
+    longest = 2 * max(map(len, slugs.values()))
+    headings = [lower_words(line) for line in others if word_count(line) <= longest]
     for i, parts in slugs.items():
         if any(_is_slug_of(parts, heading) for heading in headings):
             yield i

@@ -18,6 +18,7 @@ import numpy as np
 from numba import njit
 
 from cleaners.config import LayoutConfig
+from cleaners.word_scan import NOT_SCANNED, StopwordTable, scan_lines, stopword_table
 
 WORD = re.compile(r"[^\W_]+(?:['.][^\W_]+)*", re.UNICODE)
 CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]")
@@ -53,16 +54,18 @@ def words(line: str) -> list[str]:
     return WORD.findall(line)
 
 
-# Distinct lines remembered (~2.4 KB each, their words): enough for every pass over a page
-# and for the chrome lines a site repeats on its pages
-_FACTS_CACHE = 8192
+# Distinct lines whose facts are remembered (some 300 bytes each): enough for every pass over
+# a page and for the chrome lines a site repeats on its pages; then they start again
+_FACTS_CACHE = 50_000
+_facts: dict[str, LineFacts] = {}  # a cache of a pure function's answers, by the line
 
 
 class LineFacts(NamedTuple):
     """What a line says by itself, whatever page it is on: worked out once per distinct line
     (the rules ask about a line many times: several passes, then later pages of a site)."""
 
-    tokens: tuple[str, ...]  # its words, lowercased
+    words: int  # its words (WORD), CJK characters not counted
+    hits: bytes  # the set of languages of each word that is a stopword, in order (_HIT each)
     cjk: int  # CJK characters
     cjk_punct: bool  # CJK sentence punctuation
     sentence: bool
@@ -72,13 +75,50 @@ class LineFacts(NamedTuple):
     date_or_count: bool
 
 
-@lru_cache(maxsize=_FACTS_CACHE)
 def line_facts(line: str) -> LineFacts:
-    """The facts of `line` (leading and trailing whitespace ignored), tokenised once."""
-    line = line.strip()
-    cjk = 0 if line.isascii() else len(CJK.findall(line))
+    """The facts of `line` (leading and trailing whitespace ignored)."""
+    facts = _facts.get(line)
+    if facts is None:
+        stripped = line.strip()
+        tokens = _lower_tokens(stripped)
+        hits = b"".join(filter(None, map(_stoplists().classes.get, tokens)))
+        facts = _remember(line, _line_facts(stripped, len(tokens), hits, None))
+    return facts
+
+
+def prime_line_facts(lines: Iterable[str]) -> None:
+    """Work out the facts of the lines not yet known all at once: their words and stopword
+    hits in one compiled scan (word_scan.py), a line it cannot take on the Python path."""
+    if len(_facts) > _FACTS_CACHE:
+        _facts.clear()
+    new = [line for line in dict.fromkeys(lines) if line not in _facts and "\n" not in line]
+    if not new:
+        return
+    scanned = scan_lines(new, _stoplists().table)
+    counts, hits, ends = scanned.counts.tolist(), scanned.hits, scanned.ends.tolist()
+    start = 0
+    for line, count, end in zip(new, counts, ends, strict=True):
+        if count == NOT_SCANNED:
+            line_facts(line)
+        else:  # ASCII once its wordless characters are spaces: no CJK
+            _facts[line] = _line_facts(line.strip(), count, hits[2 * start : 2 * end], 0)
+        start = end
+
+
+def _remember(line: str, facts: LineFacts) -> LineFacts:
+    if len(_facts) > _FACTS_CACHE:
+        _facts.clear()
+    _facts[line] = facts
+    return facts
+
+
+def _line_facts(line: str, words: int, hits: bytes, cjk: int | None) -> LineFacts:
+    """The facts of the stripped `line` with its words and hits counted (`cjk` when known)."""
+    if cjk is None:
+        cjk = 0 if line.isascii() else len(CJK.findall(line))
     return LineFacts(
-        tokens=_lower_tokens(line),
+        words=words,
+        hits=hits,
         cjk=cjk,
         cjk_punct=bool(cjk and _CJK_PUNCT.search(line)),
         sentence=line[-1:] in _SENTENCE_END_CHARS,  # SENTENCE_END
@@ -133,9 +173,16 @@ def _lower_tokens(line: str) -> tuple[str, ...]:
     return tuple(tokens)
 
 
+@lru_cache(maxsize=8192)
 def lower_words(line: str) -> tuple[str, ...]:
-    """words(line), lowercased (cached: see line_facts)."""
-    return line_facts(line).tokens
+    """words(line), lowercased (cached: the rules that need the words themselves, not only
+    their number, ask about a line again on each pass)."""
+    return _lower_tokens(line.strip())
+
+
+def word_count(line: str) -> int:
+    """len(words(line)), from the line's facts (no word is made a string on the fast path)."""
+    return line_facts(line).words
 
 
 class LineShape(NamedTuple):
@@ -150,13 +197,12 @@ class LineShape(NamedTuple):
 
 def line_shape(line: str, stopwords: frozenset[str]) -> LineShape:
     facts = line_facts(line)
-    tokens = facts.tokens
     if facts.cjk:
-        n = len(tokens) + facts.cjk // 2
+        n = facts.words + facts.cjk // 2
         ratio = 1.0 if facts.cjk_punct else 0.0
     else:
-        n = len(tokens)
-        ratio = sum(map(stopwords.__contains__, tokens)) / n if n else 0.0
+        n = facts.words
+        ratio = _stopwords_in(line, facts, stopwords) / n if n else 0.0
     return LineShape(
         words=n,
         sentence=facts.sentence,
@@ -190,8 +236,20 @@ def reads_as_prose(line: str, config: LayoutConfig) -> bool:
     """A sentence line: layout rules never remove it (only named phrase and pattern rules,
     or site chrome, may). Conservative: losing a sentence is worse than keeping a notice."""
     facts = line_facts(line)
-    n = len(facts.tokens) + facts.cjk // 2
+    n = facts.words + facts.cjk // 2
     return n >= config.protected_words and facts.full_stop
+
+
+def _stopwords_in(line: str, facts: LineFacts, stopwords: frozenset[str]) -> int:
+    """How many of the line's words are in `stopwords`: read off its hits when `stopwords`
+    is one of jusText's lists (a word of a list is a hit whose set holds that language),
+    else counted word by word."""
+    if not stopwords:
+        return 0
+    in_language = _stoplists().languages.get(stopwords)
+    if in_language is None:
+        return sum(map(stopwords.__contains__, lower_words(line)))
+    return sum(map(in_language.__getitem__, memoryview(facts.hits).cast("H")))
 
 
 class _Stoplists(NamedTuple):
@@ -204,9 +262,12 @@ class _Stoplists(NamedTuple):
     classes: dict[str, bytes]
     starts: np.ndarray  # the languages of set c: members[starts[c]:starts[c + 1]], ascending
     members: np.ndarray
+    table: StopwordTable  # the words and their numbers, for the compiled scan
+    # a list -> whether each set (by number) holds its language: a byte per set, 0 or 1
+    languages: dict[frozenset[str], bytes]
 
 
-_HIT = np.dtype("<u2")  # a hit, a set's number
+_HIT = np.dtype("=u2")  # a hit, a set's number (native order: memoryview.cast reads it)
 
 
 @cache
@@ -229,37 +290,33 @@ def _stoplists() -> _Stoplists:
         classes[word] = hit
     sizes = [0, 0, *map(len, hits)]  # set 0 is no set
     members = np.fromiter((language for key in hits for language in key), np.int64, sum(sizes))
-    return _Stoplists(lists, classes, np.cumsum(sizes), members)
+    numbers = {word: int(np.frombuffer(hit, _HIT)[0]) for word, hit in classes.items()}
+    languages = {}
+    for i, stoplist in enumerate(lists):
+        holds = bytearray(len(hits) + 1)
+        for number, key in enumerate(hits, start=1):
+            holds[number] = i in key
+        languages.setdefault(stoplist, bytes(holds))  # (two names may share one list)
+    return _Stoplists(
+        lists,
+        classes,
+        np.cumsum(sizes),
+        members,
+        stopword_table(numbers, _WORDLESS),
+        languages,
+    )
 
 
-class LineStopwords(NamedTuple):
-    """A line's stopwords, for page_stopwords (memoised by the caller)."""
-
-    tokens: int  # words in the line
-    hits: bytes  # the set of languages of each of its words that is a stopword, in order
-
-
-def _line_stopwords(line: str, stop: _Stoplists) -> LineStopwords:
-    tokens = lower_words(line)
-    return LineStopwords(len(tokens), b"".join(filter(None, map(stop.classes.get, tokens))))
-
-
-def page_stopwords(
-    lines: Iterable[str], memo: dict[str, LineStopwords] | None = None
-) -> frozenset[str]:
+def page_stopwords(lines: Iterable[str]) -> frozenset[str]:
     """The function words of the page's language: the jusText stoplist that covers most of
     the words of its first lines (no language detection model needed; works on any script
-    jusText covers). On a tie, the language whose first hit comes first wins. `memo` keeps
-    each line's stopwords for a caller that asks again about the same page."""
+    jusText covers). On a tie, the language whose first hit comes first wins."""
     stop = _stoplists()
-    memo = {} if memo is None else memo
     seen = 0
     found: list[bytes] = []
     for line in lines:
-        known = memo.get(line)
-        if known is None:
-            known = memo[line] = _line_stopwords(line, stop)
-        seen += known.tokens
+        known = line_facts(line)
+        seen += known.words
         found.append(known.hits)
         if seen >= _STOPLIST_SAMPLE:
             break

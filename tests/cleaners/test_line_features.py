@@ -8,10 +8,12 @@ from functools import cache
 
 import justext
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cleaners import line_features as lf
+from cleaners import word_scan
 
 # What dates, counts, separators, sentence ends, CJK and words are made of, mixed with any text
 TRICKY = st.sampled_from(
@@ -27,12 +29,19 @@ LINES = st.lists(st.characters(codec="utf-8") | TRICKY, max_size=40).map("".join
 )
 
 
+def plain_hits(line: str) -> bytes:
+    """The set number of each word that is a stopword, looked up one by one."""
+    classes = lf._stoplists().classes
+    return b"".join(classes.get(t.lower(), b"") for t in lf.words(line))
+
+
 def plain_facts(line: str) -> lf.LineFacts:
     """Every regex on every line, as line_shape and reads_as_prose once did."""
     line = line.strip()
     cjk = len(lf.CJK.findall(line))
     return lf.LineFacts(
-        tokens=tuple(t.lower() for t in lf.words(line)),
+        words=len(lf.words(line)),
+        hits=plain_hits(line),
         cjk=cjk,
         cjk_punct=bool(cjk and lf._CJK_PUNCT.search(line)),
         sentence=bool(lf.SENTENCE_END.search(line)),
@@ -43,10 +52,76 @@ def plain_facts(line: str) -> lf.LineFacts:
     )
 
 
+@pytest.fixture(autouse=True)
+def _no_facts_known():
+    """Each test works its lines' facts out again (the cache would answer from earlier)."""
+    lf._facts.clear()
+    yield
+    lf._facts.clear()
+
+
 @settings(max_examples=3000)
 @given(LINES)
 def test_line_facts_give_the_plain_regexes_answers(line):
+    lf._facts.pop(line, None)
     assert lf.line_facts(line) == plain_facts(line)
+
+
+# Lines of stopwords of one language or many, long words (over the 8 bytes a word can be its
+# own key), capitals, ' and . inside words and out, punctuation outside ASCII, other text
+SCANNED_PARTS = st.sampled_from(
+    [
+        *"the The THE and of de la a in die der und le et que el en het een och på и в 的".split(),
+        *["nevertheless", "notwithstanding", "aujourd'hui", "c'est", "d'un", "l'homme", "u.s."],
+        *["don't", "it's", "O'Neill", "e.g.", "a..b", "'quoted'", "end.", "x'", "Mr.Smith"],
+        *[" ", "  ", ", ", "—", "“", "”", "’", "\xa0", "é", "İ", "_", "-", "12", "3.5"],
+    ]
+)
+SCANNED_LINES = st.lists(SCANNED_PARTS | st.characters(codec="utf-8"), max_size=30).map(
+    "".join
+) | st.text(st.characters(max_codepoint=127) | st.sampled_from(lf._WORDLESS))
+
+
+@settings(max_examples=2000, deadline=None)
+@given(st.lists(SCANNED_LINES.map(lambda line: line.replace("\n", " ")), max_size=6))
+def test_facts_of_lines_scanned_together_are_each_lines_own(lines):
+    """The compiled scan of a page's new lines (word_scan) gives every line the facts the
+    regexes give it, line by line: its words, the stopword hits in order, the rest."""
+    lf._facts.clear()
+    lf.prime_line_facts(lines)
+    for line in lines:
+        assert lf._facts[line] == plain_facts(line)
+
+
+def test_the_scan_finds_every_stopword_it_can_read():
+    """Each of jusText's words that is one ASCII word is found with its own set number, the
+    long ones (checked byte by byte after their hash) too; capitals do not matter."""
+    stop = lf._stoplists()
+    words = [w for w in stop.classes if w.isascii() and lf.WORD.fullmatch(w)]
+    assert len(words) > 10_000 and any(len(w) > 8 for w in words)
+    scanned = word_scan.scan_lines([*words, *(w.upper() for w in words)], stop.table)
+    assert scanned.counts.tolist() == [1] * (2 * len(words))
+    assert scanned.hits == b"".join(stop.classes[w] for w in words) * 2
+
+
+def test_the_scan_leaves_lines_outside_ascii_to_the_regexes():
+    lines = ["the İstanbul", "the — end’s", "中文 the"]
+    scanned = word_scan.scan_lines(lines, lf._stoplists().table)
+    assert scanned.counts.tolist() == [word_scan.NOT_SCANNED, 3, word_scan.NOT_SCANNED]
+
+
+@settings(max_examples=500, deadline=None)
+@given(SCANNED_LINES, st.sampled_from(range(len(lf._stoplists().lists))))
+def test_stopword_ratio_from_hits_is_the_share_of_words_in_the_list(line, language):
+    """line_shape reads a line's words in the page's stoplist off its hits; a set of words
+    that is no stoplist is counted word by word."""
+    stoplist = lf._stoplists().lists[language]
+    tokens = [t.lower() for t in lf.words(line)]
+    for stopwords in (stoplist, frozenset({"the", "und"}), frozenset()):
+        expected = sum(t in stopwords for t in tokens) / len(tokens) if tokens else 0.0
+        shape = lf.line_shape(line, stopwords)
+        if not lf.line_facts(line).cjk:
+            assert shape.stopword_ratio == expected
 
 
 def test_wordless_characters_are_in_no_word():
@@ -109,7 +184,6 @@ def test_page_stopwords_from_hit_counts_gives_the_plain_path_answer(lines):
     """Hits per language from the stopword matrix (ties, where the first hit decides, fall
     back to the plain path) choose the same stoplist as counting every hit in order."""
     assert lf.page_stopwords(lines) == plain_page_stopwords(lines)
-    assert lf.page_stopwords(lines, {}) == plain_page_stopwords(lines)
 
 
 # sets of languages (a word's), numbered from 1 as _stoplists numbers them: some overlap
