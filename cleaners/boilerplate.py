@@ -23,6 +23,7 @@ from cleaners.line_features import (
     prime_line_facts,
     word_count,
     words,
+    words_used,
 )
 from cleaners.rule_lists import AnyOf
 
@@ -124,7 +125,7 @@ class BoilerplateStripper:
                 doomed.setdefault(i, "boilerplate.slug")
         if self.config.tag_spam.enabled:
             i = _last_content_line(lines, doomed)
-            if i is not None and self._is_tag_spam(lines, i, doomed, memos):
+            if i is not None and self._is_tag_spam(lines, i, doomed):
                 doomed[i] = "boilerplate.tag_spam"
         if layout and self.config.layout.enabled:
             rows = [i for i in range(len(lines)) if i not in doomed]
@@ -232,9 +233,7 @@ class BoilerplateStripper:
             return "boilerplate.pattern"
         return None
 
-    def _is_tag_spam(
-        self, lines: list[str], i: int, doomed: dict[int, str], memos: _LineMemos
-    ) -> bool:
+    def _is_tag_spam(self, lines: list[str], i: int, doomed: dict[int, str]) -> bool:
         """Keywords only: no sentence end, no code or formula marks (a command line such as
         `set level=normal` is the article's), (almost) no function words of English nor of
         the page's language, and mostly words the article already uses."""
@@ -247,12 +246,12 @@ class BoilerplateStripper:
             return False
         if _function_share(lowered, FUNCTION_WORDS) > cfg.max_function_word_ratio:
             return False
-        # before the page's stopwords, which cost more to find
-        if vocabulary_overlap(lines, i, doomed) < cfg.min_vocabulary_overlap:
-            return False
+        # before the vocabulary, which takes every line's words: the page's stopwords are
+        # read off the lines' facts, known by now
         others = [other for j, other in enumerate(lines) if j not in doomed]
-        stopwords = page_stopwords(others)
-        return _function_share(lowered, stopwords) <= cfg.max_function_word_ratio
+        if _function_share(lowered, page_stopwords(others)) > cfg.max_function_word_ratio:
+            return False
+        return vocabulary_overlap(lines, i, doomed) >= cfg.min_vocabulary_overlap
 
     def _squeeze_blank_lines(self, lines: list[str], changes: list[Change]) -> list[str]:
         """Drop leading and trailing blank lines, squeeze inner runs to max_blank_lines."""
@@ -306,16 +305,11 @@ def _phrase_regex(phrases: Iterable[str], sep: str = r"[\s\W_]*") -> re.Pattern[
 
 def vocabulary_overlap(lines: Sequence[str], i: int, doomed: Collection[int]) -> float:
     """The share of line i's words (counted with repeats) that some other line not `doomed`
-    uses. Its words are crossed off line by line (C-level set operations, no set of the
-    page's words) until none is left."""
+    uses (the other lines scanned for them at once: words_used)."""
     lowered = lower_words(lines[i])
-    unused = set(lowered)
-    for j, other in enumerate(lines):
-        if j != i and j not in doomed:
-            unused.difference_update(lower_words(other))
-            if not unused:
-                break
-    return sum(t not in unused for t in lowered) / len(lowered)
+    others = [other for j, other in enumerate(lines) if j != i and j not in doomed]
+    used = words_used(set(lowered), others)
+    return sum(t in used for t in lowered) / len(lowered)
 
 
 def _function_share(tokens: Sequence[str], function_words: frozenset[str]) -> float:
@@ -342,10 +336,10 @@ def _slug_lines(lines: list[str], title: str | None, min_parts: int) -> Iterable
     others = [line for i, line in enumerate(lines) if i not in slugs and line.strip()]
     if title:
         others.append(title)
-    # a heading of more than twice a slug's words is no heading of it (_is_slug_of): those
-    # are counted, not tokenised
-    longest = 2 * max(map(len, slugs.values()))
-    headings = [lower_words(line) for line in others if word_count(line) <= longest]
+    # a heading of its slug has from as many words as the slug to twice as many
+    # (_is_slug_of): the other lines are counted, not tokenised
+    fewest, most = min(map(len, slugs.values())), 2 * max(map(len, slugs.values()))
+    headings = [lower_words(line) for line in others if fewest <= word_count(line) <= most]
     for i, parts in slugs.items():
         if any(_is_slug_of(parts, heading) for heading in headings):
             yield i

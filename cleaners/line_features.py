@@ -10,7 +10,7 @@ page chrome: separators (`|` `·` `»`), dates and counts, a teaser cut off with
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from functools import cache, lru_cache
 from typing import NamedTuple
 
@@ -178,6 +178,23 @@ def lower_words(line: str) -> tuple[str, ...]:
     """words(line), lowercased (cached: the rules that need the words themselves, not only
     their number, ask about a line again on each pass)."""
     return _lower_tokens(line.strip())
+
+
+def words_used(words: Collection[str], lines: Sequence[str]) -> set[str]:
+    """Which of `words` (lowercased) are words of some of `lines` (lower_words): the lines
+    scanned at once for them (word_scan.py, the words as the table), a line the scan cannot
+    take tokenised here."""
+    numbered = {word: k for k, word in enumerate(words, start=1)}
+    lines = [line for line in lines if "\n" not in line]  # (lines of a text have none)
+    if not numbered or not lines:
+        return set()
+    scanned = scan_lines(lines, stopword_table(numbered, _WORDLESS))
+    found = set(np.frombuffer(scanned.hits, _HIT).tolist())
+    used = {word for word, k in numbered.items() if k in found}
+    for line, count in zip(lines, scanned.counts.tolist(), strict=True):
+        if count == NOT_SCANNED:
+            used.update(numbered.keys() & set(lower_words(line)))
+    return used
 
 
 def word_count(line: str) -> int:
