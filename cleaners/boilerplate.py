@@ -85,7 +85,8 @@ class BoilerplateStripper:
         layout an extractor already judged (trafilatura on HTML)."""
         changes: list[Change] = []
         lines = text.split("\n")
-        prime_line_facts(lines)  # the new lines' words, all at once
+        if layout:  # the layout rules ask about every line: the new lines' words at once
+            prime_line_facts(lines)
         if self._memos.size() > _MEMO_LINES:
             self._memos = _LineMemos()
         memos = self._memos
