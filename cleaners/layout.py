@@ -249,11 +249,15 @@ def _data_item(line: str) -> bool:
 
 def _run_penalty(scores: Sequence[float], config: LayoutConfig) -> list[float]:
     """Negative lines beyond the first `run_free` of a run cost more, growing with the run."""
+    free, growth = config.run_free, config.run_growth
     out, run = [], 0
     for score in scores:
-        run = run + 1 if score < 0 else 0
-        extra = max(0, run - config.run_free) * config.run_growth
-        out.append(score * (1 + extra) if score < 0 else score)
+        if score < 0:
+            run += 1
+            out.append(score * (1 + max(0, run - free) * growth))
+        else:
+            run = 0
+            out.append(score)
     return out
 
 

@@ -18,7 +18,14 @@ import numpy as np
 from numba import njit
 
 from cleaners.config import LayoutConfig
-from cleaners.word_scan import NOT_SCANNED, StopwordTable, scan_lines, stopword_table
+from cleaners.word_scan import (
+    DIGIT,
+    MARK,
+    NOT_SCANNED,
+    StopwordTable,
+    scan_lines,
+    stopword_table,
+)
 
 WORD = re.compile(r"[^\W_]+(?:['.][^\W_]+)*", re.UNICODE)
 CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]")
@@ -82,7 +89,7 @@ def line_facts(line: str) -> LineFacts:
         stripped = line.strip()
         tokens = _lower_tokens(stripped)
         hits = b"".join(filter(None, map(_stoplists().classes.get, tokens)))
-        facts = _remember(line, _line_facts(stripped, len(tokens), hits, None))
+        facts = _remember(line, _line_facts(stripped, len(tokens), hits))
     return facts
 
 
@@ -94,14 +101,16 @@ def prime_line_facts(lines: Iterable[str]) -> None:
     new = [line for line in dict.fromkeys(lines) if line not in _facts and "\n" not in line]
     if not new:
         return
-    scanned = scan_lines(new, _stoplists().table)
+    scanned = scan_lines(new, _stoplists().table, _SEPARATOR_MARKS)
     counts, hits, ends = scanned.counts.tolist(), scanned.hits, scanned.ends.tolist()
     start = 0
-    for line, count, end in zip(new, counts, ends, strict=True):
+    for line, count, end, flags in zip(new, counts, ends, scanned.flags.tolist(), strict=True):
         if count == NOT_SCANNED:
             line_facts(line)
-        else:  # ASCII once its wordless characters are spaces: no CJK
-            _facts[line] = _line_facts(line.strip(), count, hits[2 * start : 2 * end], 0)
+        else:  # ASCII once its wordless characters are spaces: no CJK, no digit but ASCII's
+            _facts[line] = _line_facts(
+                line.strip(), count, hits[2 * start : 2 * end], 0, flags & DIGIT, flags & MARK
+            )
         start = end
 
 
@@ -112,20 +121,32 @@ def _remember(line: str, facts: LineFacts) -> LineFacts:
     return facts
 
 
-def _line_facts(line: str, words: int, hits: bytes, cjk: int | None) -> LineFacts:
-    """The facts of the stripped `line` with its words and hits counted (`cjk` when known)."""
+def _line_facts(
+    line: str,
+    words: int,
+    hits: bytes,
+    cjk: int | None = None,
+    digit: int | None = None,
+    mark: int | None = None,
+) -> LineFacts:
+    """The facts of the stripped `line` with its words and hits counted (`cjk`, and whether
+    it has a digit, a separator mark, when known)."""
     if cjk is None:
         cjk = 0 if line.isascii() else len(CJK.findall(line))
+    if digit is None:
+        digit = _has_digit(line)
+    if mark is None:
+        mark = _holds_any(line, _SEPARATOR_MARKS)
     return LineFacts(
-        words=words,
-        hits=hits,
-        cjk=cjk,
-        cjk_punct=bool(cjk and _CJK_PUNCT.search(line)),
-        sentence=line[-1:] in _SENTENCE_END_CHARS,  # SENTENCE_END
-        full_stop=line.rstrip(_CLOSERS)[-1:] in _FULL_STOP_CHARS,  # _FULL_STOP
-        ellipsis=line.endswith(_ELLIPSES),  # ELLIPSIS
-        separator=_holds_any(line, _SEPARATOR_MARKS) and bool(SEPARATOR.search(line)),
-        date_or_count=_has_digit(line) and bool(DATE.search(line) or COUNT.match(line)),
+        words,
+        hits,
+        cjk,
+        bool(cjk and _CJK_PUNCT.search(line)),  # cjk_punct
+        line[-1:] in _SENTENCE_END_CHARS,  # sentence: SENTENCE_END
+        line.rstrip(_CLOSERS)[-1:] in _FULL_STOP_CHARS,  # full_stop: _FULL_STOP
+        line.endswith(_ELLIPSES),  # ellipsis: ELLIPSIS
+        bool(mark) and bool(SEPARATOR.search(line)),  # separator
+        bool(digit) and bool(DATE.search(line) or COUNT.match(line)),  # date_or_count
     )
 
 

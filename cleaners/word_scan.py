@@ -71,14 +71,18 @@ def stopword_table(numbers: dict[str, int], wordless: Iterable[str]) -> Stopword
 
 class ScannedLines(NamedTuple):
     counts: np.ndarray  # int32: words in each line, or NOT_SCANNED
-    hits: bytes  # the stopword hits of every line, each a little-endian uint16 set number
+    hits: bytes  # the stopword hits of every line, each a native uint16 set number
     ends: np.ndarray  # int64: line k's hits are hits[2 * ends[k - 1]:2 * ends[k]]
+    flags: np.ndarray  # int8: DIGIT, MARK of each scanned line
 
 
-def scan_lines(lines: Sequence[str], table: StopwordTable) -> ScannedLines:
-    """Words and hits of each of `lines` (none may hold a newline: they are cut at them)."""
+def scan_lines(lines: Sequence[str], table: StopwordTable, marks: str = "") -> ScannedLines:
+    """Words and hits of each of `lines` (none may hold a newline: they are cut at them),
+    and whether it holds an ASCII digit, a character of `marks`."""
     data = np.frombuffer("\n".join(lines).encode("utf-8", "surrogatepass"), np.uint8)
-    counts, hits, ends = _scan(
+    ascii_marks = np.zeros(128, np.bool_)
+    ascii_marks[[ord(c) for c in marks if c.isascii()]] = True
+    counts, hits, ends, flags = _scan(
         data,
         len(lines),
         table.slots,
@@ -86,8 +90,10 @@ def scan_lines(lines: Sequence[str], table: StopwordTable) -> ScannedLines:
         table.blob,
         table.starts,
         table.wordless,
+        ascii_marks,
+        np.array(sorted(ord(c) for c in marks if not c.isascii()), np.int64),
     )
-    return ScannedLines(counts, hits.astype("<u2").tobytes(), ends)
+    return ScannedLines(counts, hits.astype("=u2").tobytes(), ends, flags)
 
 
 @njit(cache=True, nogil=True, inline="always")
@@ -171,18 +177,34 @@ def _alnum(b: int) -> bool:
 
 
 @njit(cache=True, nogil=True)
-def _is_wordless(code: int, wordless: np.ndarray) -> bool:
-    k = np.searchsorted(wordless, code)
-    return k < len(wordless) and wordless[k] == code
+def _in_sorted(code: int, codes: np.ndarray) -> bool:
+    k = np.searchsorted(codes, code)
+    return k < len(codes) and codes[k] == code
+
+
+DIGIT, MARK = 1, 2  # a line's flags: an ASCII digit, a character of the marks asked about
 
 
 @njit(cache=True, nogil=True)
-def _line_kind(data: np.ndarray, start: int, end: int, wordless: np.ndarray) -> bool:
-    """Whether the line is ASCII once its wordless characters are spaces."""
+def _line_flags(
+    data: np.ndarray,
+    start: int,
+    end: int,
+    wordless: np.ndarray,
+    ascii_marks: np.ndarray,
+    marks: np.ndarray,
+) -> int:
+    """The line's flags, or -1 when it is not ASCII once its wordless characters are
+    spaces."""
+    flags = 0
     i = start
     while i < end:
         b = data[i]
         if b < 128:
+            if 48 <= b <= 57:
+                flags |= DIGIT
+            elif ascii_marks[b]:
+                flags |= MARK
             i += 1
             continue
         if b >= 0xF0:
@@ -193,10 +215,12 @@ def _line_kind(data: np.ndarray, start: int, end: int, wordless: np.ndarray) -> 
             length, code = 2, b & 0x1F
         for k in range(1, length):
             code = (code << 6) | (data[i + k] & 0x3F)
-        if not _is_wordless(code, wordless):
-            return False
+        if not _in_sorted(code, wordless):
+            return -1
+        if _in_sorted(code, marks):
+            flags |= MARK
         i += length
-    return True
+    return flags
 
 
 @njit(cache=True, nogil=True)
@@ -208,8 +232,11 @@ def _scan(
     blob: np.ndarray,
     starts: np.ndarray,
     wordless: np.ndarray,
+    ascii_marks: np.ndarray,
+    marks: np.ndarray,
 ):
     counts = np.full(n_lines, NOT_SCANNED, np.int32)
+    line_flags = np.zeros(n_lines, np.int8)
     hits = np.empty(len(data) // 2 + n_lines + 1, np.uint16)  # a word is a byte and a space
     ends = np.zeros(n_lines, np.int64)
     n_hits = 0
@@ -218,7 +245,9 @@ def _scan(
         line_end = line_start
         while line_end < len(data) and data[line_end] != 10:
             line_end += 1
-        if _line_kind(data, line_start, line_end, wordless):
+        found = _line_flags(data, line_start, line_end, wordless, ascii_marks, marks)
+        if found >= 0:
+            line_flags[line] = found
             words = 0
             i = line_start
             while i < line_end:
@@ -246,4 +275,4 @@ def _scan(
             counts[line] = words
         ends[line] = n_hits
         line_start = line_end + 1
-    return counts, hits[:n_hits], ends
+    return counts, hits[:n_hits], ends, line_flags

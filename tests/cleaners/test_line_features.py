@@ -75,6 +75,7 @@ SCANNED_PARTS = st.sampled_from(
         *["nevertheless", "notwithstanding", "aujourd'hui", "c'est", "d'un", "l'homme", "u.s."],
         *["don't", "it's", "O'Neill", "e.g.", "a..b", "'quoted'", "end.", "x'", "Mr.Smith"],
         *[" ", "  ", ", ", "—", "“", "”", "’", "\xa0", "é", "İ", "_", "-", "12", "3.5"],
+        *[" | ", " / ", "» ", " · ", "• ", "12:30", "Jan 5, 2024", "3 comments", "2024"],
     ]
 )
 SCANNED_LINES = st.lists(SCANNED_PARTS | st.characters(codec="utf-8"), max_size=30).map(
