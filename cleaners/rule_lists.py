@@ -16,8 +16,6 @@ from re import _constants as sre  # the parser re itself uses (the project runs 
 from re import _parser
 from re._casefix import _EXTRA_CASES
 
-from ahocorasick_rs import AhoCorasick
-
 from cleaners.needles import REPEATS, needles
 
 _GLOBAL_FLAGS = re.compile(r"^\(\?([aiLmsux]+)\)")
@@ -30,7 +28,6 @@ _CASE_PAIRS = {chr(c) for key, more in _EXTRA_CASES.items() for c in (key, *more
 _PAIRED_OUTSIDE_ASCII = "".join(sorted(c for c in _CASE_PAIRS if not c.isascii()))
 _HAS_PAIRED = re.compile(f"[{re.escape(_PAIRED_OUTSIDE_ASCII)}]")
 _LARGEST_RANGE = 1 << 16  # a character range checked one character at a time
-_LOOP_NEEDLES = 4  # up to this many needles, `in` one by one is faster than an automaton
 
 
 class AnyOf:
@@ -70,13 +67,6 @@ class AnyOf:
             lead = _GLOBAL_FLAGS.match(pattern)
             body = pattern[lead.end() :] if lead else pattern
             together.append(f"(?{lead.group(1)}:{body})" if lead else f"(?:{body})")
-        # more needles than a few: all found in one pass over the text (Aho-Corasick), each
-        # by its index in the list, where the loop would test them one by one
-        distinct = sorted({needle for needle, _ in self._by_needle})
-        self._automaton = AhoCorasick(distinct) if len(distinct) > _LOOP_NEEDLES else None
-        self._by_index = [
-            [k for k, (needle, _) in enumerate(self._by_needle) if needle == n] for n in distinct
-        ]
         self._together = _one_regex(together, flags)
         self._alone = alone
         self._folding = folding
@@ -93,15 +83,7 @@ class AnyOf:
         # the lowercase needles hold only where IGNORECASE pairs no letter with another
         unpaired = not self._lowercase_texts or text.isascii() or not _HAS_PAIRED.search(text)
         blind = self._folding and unpaired
-        if unpaired and self._automaton is not None:  # those of the needles in the text
-            by_needle = self._by_needle_blind if blind else self._by_needle
-            found = {
-                i for i, _, _ in self._automaton.find_matches_as_indexes(text, overlapping=True)
-            }
-            for i in found:
-                if any(by_needle[k][1].search(text) for k in self._by_index[i]):
-                    return True
-        elif unpaired:  # a pattern is searched when a needle of it is in the text
+        if unpaired:  # a pattern is searched when a needle of it is in the text
             for needle, regex in self._by_needle_blind if blind else self._by_needle:
                 if needle in text and regex.search(text):
                     return True
