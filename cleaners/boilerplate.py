@@ -326,11 +326,14 @@ _SLUG = re.compile(r"[^\W_]+(?:[_-]+[^\W_]+)+")  # it has a - or _: a cheap test
 
 
 def _slug_lines(lines: list[str], title: str | None, min_parts: int) -> Iterable[int]:
-    slugs = {
-        i: [p.lower() for p in re.split(r"[_-]+", line.strip()) if p]
-        for i, line in enumerate(lines)
-        if ("-" in line or "_" in line) and _SLUG.fullmatch(line.strip())
-    }
+    slugs = {}
+    for i, line in enumerate(lines):
+        # cheap tests first: a slug has a - or _, and no space (most lines with a - have one)
+        if "-" not in line and "_" not in line:
+            continue
+        stripped = line.strip()
+        if " " not in stripped and _SLUG.fullmatch(stripped):
+            slugs[i] = [p.lower() for p in re.split(r"[_-]+", stripped) if p]
     slugs = {i: parts for i, parts in slugs.items() if len(parts) >= min_parts}
     if not slugs:
         return

@@ -27,6 +27,25 @@ def test_mojibake_is_repaired_and_recorded():
     assert [(c.rule, c.removed, c.replacement) for c in changes] == [("encoding", "Ã©", "é")]
 
 
+def test_a_line_fixed_on_one_page_is_fixed_the_same_on_the_next_without_ftfy(monkeypatch):
+    """A site's damaged chrome comes back page after page: ftfy runs once per line."""
+    fixer = EncodingFixer()
+    first = fixer("The cafÃ© was crowded.\nA second line.\n")
+    monkeypatch.setattr(fixer, "fix_line", lambda line: pytest.fail(f"ftfy again on {line!r}"))
+    second = fixer("Another page.\nThe cafÃ© was crowded.\nA second line.\n")
+    assert second.text == "Another page.\nThe café was crowded.\nA second line.\n"
+    assert second.changes == first.changes == [("encoding", "Ã©", "é")]
+
+
+def test_the_memo_of_fixed_lines_is_bounded(monkeypatch):
+    monkeypatch.setattr("cleaners.encoding._MEMO_LINES", 2)
+    fixer = EncodingFixer()
+    for word in ("cafÃ©", "naÃ¯ve", "rÃ©sumÃ©", "dÃ©jÃ "):
+        fixer(f"The {word} line.\n")
+        assert len(fixer._fixed) <= 2
+    assert fixer("The naÃ¯ve line.\n").text == "The naïve line.\n"
+
+
 def test_double_escaped_entities_are_unescaped():
     assert fix("He said &amp;quot;peace&amp;quot; twice.").text == 'He said "peace" twice.'
 
