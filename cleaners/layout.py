@@ -227,9 +227,12 @@ def _quantity_lists(
     menu: its lines weigh nothing either way. Also returns the positions of those lines."""
     out = list(scores)
     items: set[int] = set()
+    is_item = [*map(_data_item, lines), False]
+    if sum(is_item) < config.quantity_run:  # most pages: no run can be long enough
+        return out, items
     run: list[int] = []
     for k in range(len(rows) + 1):
-        item = k < len(rows) and _data_item(lines[k])
+        item = is_item[k]
         if item and (not run or rows[k] - rows[run[-1]] == 1):
             run.append(k)
             continue

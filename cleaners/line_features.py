@@ -352,8 +352,9 @@ def page_stopwords(lines: Iterable[str]) -> frozenset[str]:
     stop = _stoplists()
     seen = 0
     found: list[bytes] = []
+    known_facts = _facts.get  # (line_facts, without its call on a line already known)
     for line in lines:
-        known = line_facts(line)
+        known = known_facts(line) or line_facts(line)
         seen += known.words
         found.append(known.hits)
         if seen >= _STOPLIST_SAMPLE:
