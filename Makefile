@@ -19,7 +19,7 @@ export PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS := 60
 
 .PHONY: setup prose run test ui screenshot lint format clean
 
-setup: $(VENV)/.synced
+setup: $(VENV)/.synced $(VENV)/.kernels
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
@@ -29,6 +29,13 @@ $(UV):
 # from source where bytecode is not written (PYTHONDONTWRITEBYTECODE): seconds per worker.
 $(VENV)/.synced: pyproject.toml uv.lock | $(UV)
 	$(UV) sync --frozen --all-extras --compile-bytecode
+	@touch $@
+
+# numba's kernels compiled into their cache once (flows/precompile.py), not by every worker
+# of the first run at once; again when a file that holds one changes
+KERNEL_SOURCES := $(shell grep -l '@njit' cleaners/*.py cleaners/*/*.py)
+$(VENV)/.kernels: $(VENV)/.synced $(KERNEL_SOURCES)
+	$(BIN)/python -m flows.precompile
 	@touch $@
 
 # Debian's prose packages that ../shared/bench/gen_corpus.py reads (tests and bench/ generate

@@ -107,12 +107,17 @@ _WARM_UP_PAGE = (
     "<footer>Leave a Reply</footer></body></html>"
 )
 _WARM_UP_TEXT = "A line of text, and the words of it.\nShare this:\nLeave a Reply\n"
+# two near-duplicates, so that the cluster step's kernels (LSH pairs, their agreement, the
+# star clusters) run too
+_WARM_UP_NEAR = " ".join(f"word{i}" for i in range(60))
 
 
 def warm_up(config: Config) -> None:
-    """Clean, count, write (in memory) and fingerprint two small documents: a new worker's
-    first shard otherwise pays for what the stages load on first use (trafilatura's and our
-    stoplists, numba's compiled kernels, Arrow's Parquet writer, datasketch and scipy)."""
+    """Clean, count, write (in memory), fingerprint and cluster a few small documents: a new
+    worker's first shard otherwise pays for what the stages load on first use (trafilatura's
+    and our stoplists, numba's compiled kernels, Arrow's Parquet writer, datasketch and
+    scipy). Run once before any worker (flows/precompile.py), it compiles numba's kernels
+    into their cache, which the workers then load instead of each compiling them."""
     cleaner = DocumentCleaner(config)
     docs = [
         cleaner.run_safely(Document("warm-up-0", "warm-up", _WARM_UP_PAGE, content_type="html")),
@@ -125,6 +130,9 @@ def warm_up(config: Config) -> None:
     pq.write_table(table, pa.BufferOutputStream(), compression="zstd")
     if config.dedup.enabled:
         fingerprint_arrow(table["text"], config.dedup, hasher(config.dedup))
+        dedup = Deduplicator(config.dedup)
+        dedup.add_texts(["warm-up-a", "warm-up-b"], [_WARM_UP_NEAR, f"{_WARM_UP_NEAR} more"])
+        dedup.resolve()
 
 
 def _timed(items: Iterable[T], seconds: Counter[str], step: str) -> Iterator[T]:
