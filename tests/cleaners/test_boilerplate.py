@@ -101,6 +101,15 @@ def test_slug_repeating_the_title_goes():
     ) == [("boilerplate.slug", "ceasefire-talks-resume-geneva")]
 
 
+def test_a_slug_with_spaces_around_it_goes_and_one_with_a_space_inside_stays():
+    slug = "  ceasefire-talks-resume-geneva\t"
+    assert removed("\n".join([slug, *ARTICLE[1:]]), title=ARTICLE[0]) == [
+        ("boilerplate.slug", slug)
+    ]
+    spaced = "ceasefire-talks resume-geneva"
+    assert removed("\n".join([spaced, *ARTICLE[1:]]), title=ARTICLE[0]) == []
+
+
 @pytest.mark.parametrize(
     ("heading", "is_its_slug"),
     [

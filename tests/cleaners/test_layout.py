@@ -6,7 +6,7 @@ from hypothesis import strategies as st
 
 from cleaners.boilerplate import BoilerplateStripper
 from cleaners.config import Config
-from cleaners.layout import layout_rules
+from cleaners.layout import _quantity_lists, layout_rules
 
 CONFIG = Config.load().boilerplate
 strip = BoilerplateStripper(CONFIG)
@@ -180,6 +180,19 @@ def test_a_list_of_quantities_inside_the_article_stays():
     kept = strip("\n".join(page)).text.split("\n")
     assert all(line in kept for line in ingredients)
     assert not set(NAV) & set(kept)
+
+
+def test_a_run_of_exactly_quantity_run_data_lines_weighs_nothing_and_a_shorter_one_counts():
+    """The bound a page is let off at (fewer data lines than a run) is the run's own."""
+    config = Config.load().boilerplate.layout
+    n = config.quantity_run
+    lines = ["Ingredients", *[f"{k + 1} g sugar" for k in range(n)], "Share this"]
+    rows, scores = list(range(len(lines))), [-1.0] * len(lines)
+    out, items = _quantity_lists(rows, lines, scores, config)
+    assert items == set(range(1, n + 1))
+    assert out == [-1.0, *[0.0] * n, -1.0]
+    short, m = lines[:n] + lines[-1:], n + 1  # one data line fewer
+    assert _quantity_lists(rows[:m], short, scores[:m], config) == (scores[:m], set())
 
 
 def test_a_footer_heading_followed_by_sentences_only_ends_nothing():
