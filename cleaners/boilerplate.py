@@ -90,6 +90,7 @@ class BoilerplateStripper:
         if self._memos.size() > _MEMO_LINES:
             self._memos = _LineMemos()
         memos = self._memos
+        self._learn_lines(lines, memos, layout)
         while True:
             kept = self._strip_once(lines, title, changes, layout, memos)
             if len(kept) == len(lines):
@@ -151,34 +152,52 @@ class BoilerplateStripper:
         will want the line's facts anyway)."""
         known = memos.line_rules.get(line)
         if known is None:
-            norm = normalise_line(line)
-            rule = self._line_rule(norm) if norm else None
-            if rule is None and norm and self._is_caption(line, layout):
-                rule = "boilerplate.caption"
-            elif rule is None and norm and self._is_notice(norm):
-                rule = "boilerplate.notice"
-            known = memos.line_rules[line] = (norm, rule)
+            self._learn_lines([line], memos, layout)
+            known = memos.line_rules[line]
         return known
 
-    def _is_caption(self, line: str, facts: bool = True) -> bool:
-        """An image caption ending with its credit ("The minister in Berlin. © dpa"), or a
-        credit line ("Photograph by Jane Doe"): short, with a caption pattern. Without
-        `facts` (no layout rules to use them) the patterns go first, and only a line they
-        match has its words counted (line_facts would work out all of its facts)."""
-        if not facts:
-            line = line.strip()
-            return self._captions.search(line) and len(words(line)) <= self.config.caption_max_words
-        if word_count(line) > self.config.caption_max_words:
-            return False
-        return self._captions.search(line.strip())
+    def _learn_lines(self, lines: Sequence[str], memos: _LineMemos, layout: bool) -> None:
+        """_norm_and_rule's answers for the lines it does not know yet, rule by rule over all
+        of them at once: each rule list searches them in one batch (search_many: one
+        Hyperscan scan for the ASCII lines), and a line a rule takes is not asked the next."""
+        known = memos.line_rules
+        new = [line for line in dict.fromkeys(lines) if line not in known]
+        if not new:
+            return
+        norms = [normalise_line(line) for line in new]
+        rules: list[str | None] = [None] * len(new)
+        left = [k for k, norm in enumerate(norms) if norm]
+        if self._phrase_line is not None:  # cheap in re: a line's first words rule most out
+            phrases = [bool(self._phrase_line.fullmatch(norms[k])) for k in left]
+            left = _take(left, rules, "boilerplate.phrase", phrases)
+        patterns = self._patterns.search_many([norms[k] for k in left])
+        left = _take(left, rules, "boilerplate.pattern", patterns)
+        captions = self._are_captions([new[k] for k in left], layout)
+        left = _take(left, rules, "boilerplate.caption", captions)
+        # a site notice written as a sentence (a licence, an affiliate disclosure, a cookie or
+        # browser notice) is short: at most notice_max_words, words - 1 spaces in a norm
+        short = [k for k in left if norms[k].count(" ") < self.config.notice_max_words]
+        notices = self._notices.search_many([norms[k] for k in short])
+        _take(short, rules, "boilerplate.notice", notices)
+        known.update(zip(new, zip(norms, rules, strict=True), strict=True))
 
-    def _is_notice(self, norm: str) -> bool:
-        """A site notice written as a sentence: a licence ("The texts of this site are under a
-        Creative Commons licence"), an affiliate disclosure, a cookie or browser notice; at
-        most notice_max_words words, with a notice pattern (searched in the normalised line)."""
-        if norm.count(" ") >= self.config.notice_max_words:  # words - 1: norm is single-spaced
-            return False
-        return self._notices.search(norm)
+    def _are_captions(self, lines: Sequence[str], facts: bool) -> list[bool]:
+        """Image captions ending with their credit ("The minister in Berlin. © dpa"), or
+        credit lines ("Photograph by Jane Doe"): short, with a caption pattern. Without
+        `facts` (no layout rules to use them) the patterns go first, and only the lines they
+        match have their words counted (line_facts would work out all of their facts)."""
+        most = self.config.caption_max_words
+        if not facts:
+            stripped = [line.strip() for line in lines]
+            found = self._captions.search_many(stripped)
+            pairs = zip(found, stripped, strict=True)
+            return [hit and len(words(line)) <= most for hit, line in pairs]
+        short = [k for k, line in enumerate(lines) if word_count(line) <= most]
+        out = [False] * len(lines)
+        found = self._captions.search_many([lines[k].strip() for k in short])
+        for k, hit in zip(short, found, strict=True):
+            out[k] = hit
+        return out
 
     def _prompt_lines(
         self, lines: list[str], doomed: dict[int, str], memos: _LineMemos
@@ -188,7 +207,8 @@ class BoilerplateStripper:
         if not self.config.prompt_patterns:
             return []
         rows = [i for i, line in enumerate(lines) if i not in doomed and line.strip()]
-        found = [k for k, i in enumerate(rows) if self._is_prompt(lines[i], memos)]
+        self._learn_prompts([lines[i] for i in rows], memos)
+        found = [k for k, i in enumerate(rows) if memos.prompt[lines[i]]]
         if not found:
             return []
         candidates = [lines[i] for i in rows]
@@ -204,15 +224,15 @@ class BoilerplateStripper:
             out.append(rows[k])
         return out
 
-    def _is_prompt(self, line: str, memos: _LineMemos) -> bool:
-        known = memos.prompt.get(line)
-        if known is None:
-            norm = self._norm_and_rule(line, memos)[0]
-            known = word_count(line) <= self.config.prompt_max_words and (
-                self._prompts.search(norm)
-            )
-            memos.prompt[line] = known
-        return known
+    def _learn_prompts(self, lines: Sequence[str], memos: _LineMemos) -> None:
+        """Which of the lines not known yet are prompts by their words: short, with a
+        prompt pattern in the normalised line (searched in one batch)."""
+        new = [line for line in dict.fromkeys(lines) if line not in memos.prompt]
+        most = self.config.prompt_max_words
+        short = [line for line in new if word_count(line) <= most]
+        norms = [self._norm_and_rule(line, memos)[0] for line in short]
+        memos.prompt.update(dict.fromkeys(new, False))
+        memos.prompt.update(zip(short, self._prompts.search_many(norms), strict=True))
 
     def _opens_footer(self, line: str, memos: _LineMemos) -> bool:
         """A heading such as "Comments", "Related posts", "12 thoughts on ...": what follows it
@@ -226,13 +246,6 @@ class BoilerplateStripper:
             )
             memos.footer[line] = known
         return known
-
-    def _line_rule(self, norm: str) -> str | None:
-        if self._phrase_line is not None and self._phrase_line.fullmatch(norm):
-            return "boilerplate.phrase"
-        if self._patterns.search(norm):
-            return "boilerplate.pattern"
-        return None
 
     def _is_tag_spam(self, lines: list[str], i: int, doomed: dict[int, str]) -> bool:
         """Keywords only: no sentence end, no code or formula marks (a command line such as
@@ -311,6 +324,17 @@ def vocabulary_overlap(lines: Sequence[str], i: int, doomed: Collection[int]) ->
     others = [other for j, other in enumerate(lines) if j != i and j not in doomed]
     used = words_used(set(lowered), others)
     return sum(t in used for t in lowered) / len(lowered)
+
+
+def _take(rows: list[int], rules: list[str | None], rule: str, hits: list[bool]) -> list[int]:
+    """Give `rule` to the rows hit; the rows left, in order."""
+    left = []
+    for k, hit in zip(rows, hits, strict=True):
+        if hit:
+            rules[k] = rule
+        else:
+            left.append(k)
+    return left
 
 
 def _function_share(tokens: Sequence[str], function_words: frozenset[str]) -> float:

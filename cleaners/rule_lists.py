@@ -16,6 +16,9 @@ from re import _constants as sre  # the parser re itself uses (the project runs 
 from re import _parser
 from re._casefix import _EXTRA_CASES
 
+import hyperscan
+
+from cleaners import ascii_prefilter
 from cleaners.needles import REPEATS, needles
 
 _GLOBAL_FLAGS = re.compile(r"^\(\?([aiLmsux]+)\)")
@@ -78,6 +81,29 @@ class AnyOf:
             self._lowercase = [
                 *filter(None, [_one_regex(same, flags & ~re.IGNORECASE), _one_regex(others, flags)])
             ]
+        try:  # for search_many (a process compiles each list's database once)
+            self._translated = tuple(ascii_prefilter.ascii_translation(p, flags) for p in patterns)
+            ascii_prefilter.compile_database(self._translated)
+        except (ascii_prefilter.Untranslatable, re.error, hyperscan.error):
+            self._translated = None
+
+    def search_many(self, texts: Sequence[str]) -> list[bool]:
+        """search() of each of `texts`: those in ASCII scanned together first by Hyperscan
+        (ascii_prefilter.py), and only the ones a pattern may match searched by re."""
+        if not self._translated or not texts:
+            return [bool(self.search(text)) for text in texts]
+        found: list[bool] = []
+        rows = []  # the ASCII texts: scanned, and searched only if a pattern may match
+        for k, text in enumerate(texts):
+            if text.isascii() and "\n" not in text:
+                rows.append(k)
+                found.append(False)
+            else:
+                found.append(bool(self.search(text)))
+        for position in ascii_prefilter.candidates(self._translated, [texts[k] for k in rows]):
+            k = rows[position]
+            found[k] = bool(self.search(texts[k]))
+        return found
 
     def search(self, text: str) -> bool:
         # the lowercase needles hold only where IGNORECASE pairs no letter with another
