@@ -1,9 +1,10 @@
 """Which of many ASCII lines some of a list of Python regexes may match, in one Hyperscan scan.
 
-Python's re tries each pattern at every position of a line, one line at a time: the rule
-lists (notices, prompts, page patterns) cost some 15 us a line, most of a page's new lines
-being prose that none of them matches. Hyperscan scans a page's lines joined by newlines
-against all patterns at once, in about 1.5 us a line. It does not run Python's dialect, so
+Python's re tries each pattern at every position of a line, one line at a time: the notice
+rules cost some 4.9 us a short line, most of a page's new lines being prose that none of
+them matches. Hyperscan scans a page's lines joined by newlines against all patterns at
+once (the notices 2.0 us a line, re's searches of its hits included; stop 31 of
+docs/performance-log.md). It does not run Python's dialect, so
 each pattern is rewritten here from the tree re itself parses, for ASCII text only (77% of
 the generated corpus's new lines): every character class becomes the explicit set of ASCII
 characters that Python's own compiled class matches under the flags in force, which
@@ -113,8 +114,7 @@ def _class_text(codes: Sequence[int]) -> str:
 
 def candidates(translated: tuple[str, ...], lines: Sequence[str]) -> set[int]:
     """Indexes of the `lines` (ASCII, no newline) that one of `translated`
-    (ascii_translation's forms) matches. Raises hyperscan.error if Hyperscan cannot compile
-    them."""
+    (ascii_translation's forms) may match."""
     if not lines:
         return set()
     database, scratch = compile_database(translated)
